@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* common/cfg_opts.h - the one table of every configuration option.
+ *
+ * X(name, type, default, min, max, daemons, flags, help)
+ *   type     CFG_BOOL, CFG_INT (int64), CFG_SIZE (uint64, accepts K/M/G/T
+ *            binary suffixes), CFG_DOUBLE (also seconds), CFG_STR
+ *   default  text, parsed like a value from a file; strings may use
+ *            $cluster $type $id $name $host and $<option> expansions
+ *   min/max  text bounds for numbers, "" for none
+ *   daemons  mask of CFG_D_* that read the option
+ *   flags    CFG_F_STARTUP: changes take effect only at the next start
+ * Keep groups together, one group per module, in layering order. */
+
+/* clang-format off */
+/* common */
+#define CFG_OPTS_COMMON(X)                                                     \
+	X(cluster, CFG_STR, "sepia", "", "", CFG_D_ALL, CFG_F_STARTUP,          \
+	  "cluster name; selects $cluster.conf and names sockets and logs")     \
+	X(fsid, CFG_STR, "", "", "", CFG_D_ALL, CFG_F_STARTUP,                   \
+	  "cluster uuid; daemons refuse peers of another cluster")              \
+	X(host, CFG_STR, "", "", "", CFG_D_ALL, CFG_F_STARTUP,                   \
+	  "host name used for placement; empty means the system host name")    \
+	X(run_dir, CFG_STR, "/run/sepia", "", "", CFG_D_ALL, CFG_F_STARTUP,      \
+	  "directory for admin sockets and pid files")                          \
+	X(data_dir, CFG_STR, "/var/lib/sepia", "", "", CFG_D_ALL, CFG_F_STARTUP, \
+	  "root under which daemons keep their data by default")                \
+	X(admin_socket, CFG_STR, "$run_dir/$cluster-$name.asok", "", "",         \
+	  CFG_D_ALL, CFG_F_STARTUP,                                              \
+	  "admin socket path; empty disables the admin socket")                 \
+	X(pid_file, CFG_STR, "", "", "", CFG_D_ALL, CFG_F_STARTUP,               \
+	  "write the daemon's pid here; empty for none")                        \
+	X(log_file, CFG_STR, "", "", "", CFG_D_ALL, 0,                           \
+	  "log file; empty or - logs to stderr")                                \
+	X(log_level, CFG_STR, "info", "", "", CFG_D_ALL, 0,                      \
+	  "default level for every subsystem: none err warn info debug trace")  \
+	X(log_levels, CFG_STR, "", "", "", CFG_D_ALL, 0,                         \
+	  "per-subsystem levels, e.g. msg=debug,osd=trace (after log_level)")   \
+	X(mon_host, CFG_STR, "", "", "", CFG_D_ALL, 0,                           \
+	  "comma-separated monitor addresses host:port")                        \
+	X(wq_default_threads, CFG_INT, "2", "1", "256", CFG_D_ALL,              \
+	  CFG_F_STARTUP, "worker threads of a work queue that names no count")  \
+	X(wq_default_queue_max, CFG_INT, "1024", "1", "1048576", CFG_D_ALL,     \
+	  CFG_F_STARTUP, "queued items before a work queue pushes back")        \
+	X(perf, CFG_BOOL, "true", "", "", CFG_D_ALL, 0,                          \
+	  "collect performance counters")
+
+/* msg: the messenger */
+#define CFG_OPTS_MSG(X)                                                        \
+	X(ms_bind_addr, CFG_STR, "127.0.0.1", "", "", CFG_D_ALL, CFG_F_STARTUP, \
+	  "address daemons listen on")                                          \
+	X(ms_bind_port_min, CFG_INT, "6800", "1", "65535", CFG_D_ALL,          \
+	  CFG_F_STARTUP, "lowest port a daemon tries to bind")                  \
+	X(ms_bind_port_max, CFG_INT, "7568", "1", "65535", CFG_D_ALL,          \
+	  CFG_F_STARTUP, "highest port a daemon tries to bind")                 \
+	X(ms_workers, CFG_INT, "2", "1", "64", CFG_D_ALL, CFG_F_STARTUP,         \
+	  "messenger worker threads, each running one event loop")              \
+	X(ms_max_message_size, CFG_SIZE, "256M", "4K", "4G", CFG_D_ALL, 0,      \
+	  "largest message accepted; a bigger frame drops the connection")     \
+	X(ms_crc_header, CFG_BOOL, "true", "", "", CFG_D_ALL, 0,                 \
+	  "checksum frame headers and front/middle segments with crc32c")       \
+	X(ms_crc_data, CFG_BOOL, "true", "", "", CFG_D_ALL, 0,                   \
+	  "checksum bulk data segments with crc32c")                            \
+	X(ms_tcp_nodelay, CFG_BOOL, "true", "", "", CFG_D_ALL, 0,                \
+	  "disable Nagle's algorithm on messenger sockets")                     \
+	X(ms_keepalive_interval, CFG_DOUBLE, "5", "0", "3600", CFG_D_ALL, 0,    \
+	  "seconds between keepalives on an idle connection (0: never)")       \
+	X(ms_connection_idle_timeout, CFG_DOUBLE, "900", "0", "86400",          \
+	  CFG_D_ALL, 0, "close a connection silent for this many seconds")      \
+	X(ms_initial_backoff, CFG_DOUBLE, "0.2", "0.001", "60", CFG_D_ALL, 0,   \
+	  "first reconnect delay in seconds for lossless peers")                \
+	X(ms_max_backoff, CFG_DOUBLE, "15", "0.001", "600", CFG_D_ALL, 0,       \
+	  "largest reconnect delay in seconds")                                 \
+	X(ms_dispatch_throttle_bytes, CFG_SIZE, "100M", "0", "", CFG_D_ALL, 0,  \
+	  "bytes of received messages waiting for dispatch (0: unlimited)")     \
+	X(ms_conn_throttle_bytes, CFG_SIZE, "0", "0", "", CFG_D_ALL, 0,         \
+	  "bytes in flight per connection before reads pause (0: unlimited)")   \
+	X(ms_conn_throttle_msgs, CFG_INT, "0", "0", "", CFG_D_ALL, 0,           \
+	  "messages in flight per connection before reads pause (0: none)")     \
+	X(ms_inject_socket_failures, CFG_INT, "0", "0", "", CFG_D_ALL, 0,       \
+	  "testing: kill a socket about once every N socket operations")        \
+	X(ms_inject_delay_probability, CFG_DOUBLE, "0", "0", "1", CFG_D_ALL, 0, \
+	  "testing: probability that a received message is delayed")           \
+	X(ms_inject_delay_max, CFG_DOUBLE, "0", "0", "60", CFG_D_ALL, 0,        \
+	  "testing: longest injected delay in seconds")                         \
+	X(ms_inject_drop_probability, CFG_DOUBLE, "0", "0", "1", CFG_D_ALL, 0,  \
+	  "testing: probability that a lossy connection drops a message")       \
+	X(ms_auth, CFG_STR, "none", "", "", CFG_D_ALL, CFG_F_STARTUP,           \
+	  "authentication method on connections: none")
+
+/* daemon data locations (used by the daemons' issues) */
+#define CFG_OPTS_DAEMONS(X)                                                    \
+	X(mon_data, CFG_STR, "$data_dir/mon/$cluster-$id", "", "", CFG_D_MON,    \
+	  CFG_F_STARTUP, "monitor data directory")                              \
+	X(osd_data, CFG_STR, "$data_dir/osd/$cluster-$id", "", "", CFG_D_OSD,    \
+	  CFG_F_STARTUP, "OSD data directory")                                  \
+	X(mds_data, CFG_STR, "$data_dir/mds/$cluster-$id", "", "", CFG_D_MDS,    \
+	  CFG_F_STARTUP, "MDS data directory")
+
+#define CFG_OPTS_LIST(X) CFG_OPTS_COMMON(X) CFG_OPTS_MSG(X) CFG_OPTS_DAEMONS(X)
+/* clang-format on */
