@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* tools/sepia/main.c - the sepia admin CLI: global options and dispatch. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "common/log.h"
+
+struct cli_cmd {
+	const char *name;
+	cli_cmd_fn *fn;
+	const char *usage;
+};
+
+static const struct cli_cmd cmds[] = {
+	{ "daemon", cli_cmd_daemon,
+	  "daemon NAME|SOCKET COMMAND [ARGS...]\n"
+	  "      run a command on one daemon's admin socket; NAME (osd.3, mon.a)\n"
+	  "      finds the socket through the configuration. 'help' lists commands" },
+	{ "config", cli_cmd_config,
+	  "config help [OPTION]\n"
+	  "      list every configuration option, or explain one" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: sepia [-c FILE] [--cluster NAME] [--format plain|json|json-pretty]\n"
+	             "             COMMAND ...\n\nCommands:\n");
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(out, "  %s\n", cmds[i].usage);
+	fprintf(out, "\nExit status: 0 on success, 2 on a usage error, otherwise the errno of\n"
+	             "the failure (2 ENOENT no such daemon or socket, 22 EINVAL bad argument,\n"
+	             "110 ETIMEDOUT no answer, 111 ECONNREFUSED daemon not running).\n");
+}
+
+void cli_print_json(const struct cli *cli, enum cli_format def, json_t *j)
+{
+	enum cli_format f = cli->format == CLI_FMT_DEFAULT ? def : cli->format;
+	size_t flags = JSON_ENCODE_ANY | (f == CLI_FMT_JSON ? JSON_COMPACT : JSON_INDENT(4));
+	char *s;
+
+	if (f == CLI_FMT_PLAIN && json_is_string(j)) {
+		printf("%s\n", json_string_value(j));
+		return;
+	}
+	s = json_dumps(j, flags);
+	if (s)
+		printf("%s\n", s);
+	free(s);
+}
+
+int cli_fail(const char *what, int rc)
+{
+	fprintf(stderr, "sepia: %s: %s\n", what, strerror(-rc));
+	return -rc > 0 && -rc < 126 ? -rc : 1;
+}
+
+static int parse_format(const char *s, enum cli_format *f)
+{
+	if (strcmp(s, "plain") == 0)
+		*f = CLI_FMT_PLAIN;
+	else if (strcmp(s, "json") == 0)
+		*f = CLI_FMT_JSON;
+	else if (strcmp(s, "json-pretty") == 0)
+		*f = CLI_FMT_JSON_PRETTY;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* Consumes global options; returns the index of the command word, or <0. */
+static int parse_globals(struct cli *cli, int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout);
+			return -ECANCELED;
+		}
+		if (strcmp(a, "--version") == 0) {
+			printf("sepia %s\n", SEPIA_VERSION);
+			return -ECANCELED;
+		}
+		if (strncmp(a, "--format=", 9) == 0 && parse_format(a + 9, &cli->format) == 0)
+			continue;
+		if (!v)
+			break;
+		if (strcmp(a, "--format") == 0 || strcmp(a, "-f") == 0) {
+			if (parse_format(v, &cli->format) < 0)
+				break;
+		} else if (strcmp(a, "-c") == 0 || strcmp(a, "--conf") == 0) {
+			cli->conf = v;
+		} else if (strcmp(a, "--cluster") == 0) {
+			cli->cluster = v;
+		} else {
+			break;
+		}
+		i++;
+	}
+	if (i < argc && argv[i][0] == '-') {
+		fprintf(stderr, "sepia: bad option '%s'\n", argv[i]);
+		return -EINVAL;
+	}
+	return i;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = { .format = CLI_FMT_DEFAULT };
+	int at;
+
+	log_set_all_levels(LOG_LVL_WARN);
+	at = parse_globals(&cli, argc, argv);
+	if (at == -ECANCELED)
+		return 0;
+	if (at < 0 || at >= argc) {
+		if (at >= argc)
+			usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[at], cmds[i].name) == 0)
+			return cmds[i].fn(&cli, argc - at, argv + at);
+	fprintf(stderr, "sepia: unknown command '%s' (see sepia --help)\n", argv[at]);
+	return CLI_EXIT_USAGE;
+}
