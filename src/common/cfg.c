@@ -183,8 +183,8 @@ static int parse_double(const char *s, double *out)
 /* Parses text as key's type into a 64-bit word (doubles as their bits). */
 static int parse_word(enum cfg_key key, const char *text, uint64_t *word)
 {
-	int64_t i;
-	double d;
+	int64_t i = 0;
+	double d = 0;
 	int rc;
 
 	switch (opts[key].type) {
@@ -577,7 +577,7 @@ uint64_t cfg_size(const struct cfg *c, enum cfg_key key)
 double cfg_double(const struct cfg *c, enum cfg_key key)
 {
 	uint64_t w = word(c, key, CFG_DOUBLE);
-	double d;
+	double d = 0;
 
 	memcpy(&d, &w, sizeof(d));
 	return d;

@@ -58,7 +58,8 @@ static void swap_fd(int fd, const char *path)
 	int old = out_fd;
 
 	out_fd = fd;
-	snprintf(out_path, sizeof(out_path), "%s", path ? path : "");
+	if (path != out_path) /* log_reopen passes the current path itself */
+		snprintf(out_path, sizeof(out_path), "%s", path ? path : "");
 	if (old != STDERR_FILENO && old != fd)
 		close(old);
 }
