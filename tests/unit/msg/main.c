@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* tests/unit/msg/main.c - runs every cmocka group of the msg module. */
+#include <stdio.h>
+
+#include "common/log.h"
+#include "tests.h"
+
+int main(void)
+{
+	int failed = 0;
+
+	log_set_all_levels(LOG_LVL_NONE); /* tests that check logging turn it on */
+#define RUN_GROUP(name) failed += test_##name##_run();
+	MSG_TEST_GROUPS(RUN_GROUP)
+#undef RUN_GROUP
+	return failed ? 1 : 0;
+}
