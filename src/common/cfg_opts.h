@@ -96,5 +96,49 @@
 	X(mds_data, CFG_STR, "$data_dir/mds/$cluster-$id", "", "", CFG_D_MDS,    \
 	  CFG_F_STARTUP, "MDS data directory")
 
-#define CFG_OPTS_LIST(X) CFG_OPTS_COMMON(X) CFG_OPTS_MSG(X) CFG_OPTS_DAEMONS(X)
+/* store: the local object store */
+#define CFG_OPTS_STORE(X)                                                      \
+	X(store_block_size, CFG_SIZE, "4K", "4K", "1M", CFG_D_OSD, CFG_F_STARTUP, \
+	  "allocation unit and checksum block of the store's data file")        \
+	X(store_data_file_size, CFG_SIZE, "10G", "64M", "", CFG_D_OSD,          \
+	  CFG_F_STARTUP, "size of the preallocated data file made by mkfs")    \
+	X(store_deferred_max, CFG_SIZE, "64K", "0", "16M", CFG_D_OSD, 0,        \
+	  "overwrites up to this size go through the key-value WAL first")     \
+	X(store_commit_threads, CFG_INT, "1", "1", "16", CFG_D_OSD,             \
+	  CFG_F_STARTUP, "threads that group and sync commits")                 \
+	X(store_cache_size, CFG_SIZE, "128M", "0", "", CFG_D_OSD, CFG_F_STARTUP, \
+	  "key-value block cache for metadata")
+
+/* mon: monitors and their consensus */
+#define CFG_OPTS_MON(X)                                                        \
+	X(mon_initial_members, CFG_STR, "", "", "", CFG_D_MON, CFG_F_STARTUP,    \
+	  "comma-separated names of the monitors that form the first quorum")  \
+	X(mon_election_timeout, CFG_DOUBLE, "1", "0.05", "60", CFG_D_MON, 0,     \
+	  "seconds without a leader before a monitor calls an election")       \
+	X(mon_lease, CFG_DOUBLE, "5", "0.1", "60", CFG_D_MON, 0,                 \
+	  "seconds a read lease granted by the leader stays valid")            \
+	X(mon_tick_interval, CFG_DOUBLE, "0.1", "0.01", "5", CFG_D_MON, 0,       \
+	  "seconds between consensus ticks")                                    \
+	X(mon_min_versions_kept, CFG_INT, "500", "10", "", CFG_D_MON, 0,         \
+	  "committed versions kept before older ones are trimmed")              \
+	X(mon_osd_down_out_interval, CFG_DOUBLE, "600", "0", "", CFG_D_MON, 0,  \
+	  "seconds a down OSD waits before it is marked out (0: never)")        \
+	X(mon_osd_min_down_reporters, CFG_INT, "2", "1", "", CFG_D_MON, 0,     \
+	  "distinct OSDs that must report a peer before it is marked down")    \
+	X(mon_osd_report_timeout, CFG_DOUBLE, "900", "1", "", CFG_D_MON, 0,    \
+	  "seconds without an OSD beacon before it is marked down")            \
+	X(mon_osd_crush_chooseleaf_type, CFG_INT, "1", "0", "3", CFG_D_MON, 0,  \
+	  "CRUSH type the first rule separates replicas across (0 osd, 1 host)") \
+	X(mon_osd_pool_default_size, CFG_INT, "3", "1", "10", CFG_D_MON, 0,     \
+	  "replicas of a new pool")                                             \
+	X(mon_osd_pool_default_min_size, CFG_INT, "0", "0", "10", CFG_D_MON, 0, \
+	  "min_size of a new pool (0: size - size / 2)")                        \
+	X(mon_osd_pool_default_pg_num, CFG_INT, "32", "1", "65536", CFG_D_MON, 0, \
+	  "placement groups of a new pool when the command names none")         \
+	X(mon_command_timeout, CFG_DOUBLE, "10", "0.1", "600", CFG_D_MON, 0,    \
+	  "seconds a command waits for a leader or a quorum before -ETIMEDOUT")
+
+#define CFG_OPTS_LIST(X)                                                       \
+	CFG_OPTS_COMMON(X) CFG_OPTS_MSG(X) CFG_OPTS_DAEMONS(X) CFG_OPTS_STORE(X) \
+	CFG_OPTS_MON(X)
 /* clang-format on */

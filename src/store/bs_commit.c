@@ -1,0 +1,426 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* store/bs_commit.c - the BlockStore commit pipeline: group commit, the
+ * deferred-write overlay, applying and retiring deferred writes, replay.
+ *
+ * DESIGN
+ * Prepared transactions queue in sequence order. One commit job on the wq
+ * takes every queued transaction as a group and, for the group:
+ *   1 syncs the data file once if any member wrote new extents;
+ *   2 writes each member's batch (no sync): visible to readers -> on_applied;
+ *   3 syncs the key-value WAL once -> durable;
+ *   4 waits out readers of older onodes (read_lock barrier), then writes the
+ *     members' deferred blocks in place and drops them from the overlay;
+ *   5 releases freed extents to the allocator once no deferred record is
+ *     outstanding (a replayed deferred write must never hit a reused block);
+ *   6 on_commit, in order.
+ * Deferred records are deleted in batches (BS_DEFER_BATCH, or when the queue
+ * runs dry with extents waiting), after a data-file sync.
+ *
+ * States: the store's ACTIVE -> FAILED on any write, sync or database error;
+ * a failed group completes every member with -EIO (on_applied for those not
+ * yet visible, on_commit for all) and nothing more reaches the disk.
+ *
+ * Threads: everything here runs on the commit worker except submit,
+ * wait_room, drain (queueing threads) and the overlay lookups (readers). */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/mem.h"
+#include "common/wq.h"
+#include "store/bs_int.h"
+
+/* ---- overlay ---- */
+
+int store_bs_ovl_insert(struct blockstore *bs, const struct bs_deferred *d)
+{
+	struct bs_ovl **v = mem_calloc(d->n ? d->n : 1, sizeof(*v));
+	size_t i;
+
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < d->n; i++) {
+		v[i] = mem_malloc(sizeof(**v));
+		if (!v[i] || !(v[i]->data = mem_malloc(bs->bsize)))
+			goto out_free;
+		v[i]->pblk = d->v[i].pblk;
+		v[i]->seq = d->seq;
+		memcpy(v[i]->data, d->v[i].data, bs->bsize);
+	}
+	pthread_mutex_lock(&bs->ovl_lock);
+	for (i = 0; i < d->n; i++) {
+		struct bs_ovl **head = &bs->ovl[v[i]->pblk % BS_OVL_BUCKETS];
+
+		v[i]->next = *head;
+		*head = v[i];
+	}
+	atomic_fetch_add(&bs->novl, d->n);
+	pthread_mutex_unlock(&bs->ovl_lock);
+	mem_free(v);
+	return 0;
+out_free:
+	for (size_t j = 0; j <= i && j < d->n; j++)
+		if (v[j])
+			mem_free(v[j]->data), mem_free(v[j]);
+	mem_free(v);
+	return -ENOMEM;
+}
+
+bool store_bs_ovl_lookup(struct blockstore *bs, uint64_t pblk, uint64_t seq, uint8_t *out)
+{
+	struct bs_ovl *best = NULL;
+
+	pthread_mutex_lock(&bs->ovl_lock);
+	for (struct bs_ovl *o = bs->ovl[pblk % BS_OVL_BUCKETS]; o; o = o->next)
+		if (o->pblk == pblk && o->seq <= seq && (!best || o->seq > best->seq))
+			best = o;
+	if (best && out)
+		memcpy(out, best->data, bs->bsize);
+	pthread_mutex_unlock(&bs->ovl_lock);
+	return best != NULL;
+}
+
+static void ovl_remove(struct blockstore *bs, uint64_t pblk, uint64_t seq)
+{
+	pthread_mutex_lock(&bs->ovl_lock);
+	for (struct bs_ovl **pp = &bs->ovl[pblk % BS_OVL_BUCKETS]; *pp; pp = &(*pp)->next) {
+		struct bs_ovl *o = *pp;
+
+		if (o->pblk == pblk && o->seq == seq) {
+			*pp = o->next;
+			mem_free(o->data);
+			mem_free(o);
+			atomic_fetch_sub(&bs->novl, 1);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&bs->ovl_lock);
+}
+
+/* ---- queue ---- */
+
+void store_bs_ptx_free(struct bs_ptx *p)
+{
+	if (!p)
+		return;
+	if (p->wb)
+		rocksdb_writebatch_destroy(p->wb);
+	store_bs_deferred_fini(&p->def);
+	mem_free(p->rel);
+	mem_free(p->pend);
+	mem_free(p);
+}
+
+void store_bs_wait_room(struct blockstore *bs)
+{
+	pthread_mutex_lock(&bs->q_lock);
+	while (bs->inflight >= BS_INFLIGHT_MAX)
+		pthread_cond_wait(&bs->q_cv, &bs->q_lock);
+	pthread_mutex_unlock(&bs->q_lock);
+}
+
+void store_bs_drain(struct blockstore *bs)
+{
+	pthread_mutex_lock(&bs->q_lock);
+	while (bs->inflight > 0 || bs->running)
+		pthread_cond_wait(&bs->q_cv, &bs->q_lock);
+	pthread_mutex_unlock(&bs->q_lock);
+}
+
+static int commit_job(void *arg);
+static void commit_job_done(int status, void *arg);
+
+int store_bs_submit(struct blockstore *bs, struct bs_ptx *p)
+{
+	bool start;
+	int rc = 0;
+
+	pthread_mutex_lock(&bs->q_lock);
+	list_push_back(&bs->queue, &p->link);
+	bs->inflight++;
+	start = !bs->running;
+	bs->running = true;
+	pthread_mutex_unlock(&bs->q_lock);
+	if (start)
+		rc = wq_submit(bs->wq, commit_job, commit_job_done, bs);
+	return rc; /* only one job is ever queued: the wq cannot be full */
+}
+
+/* ---- deferred writes ---- */
+
+static int write_dseq_deletes(struct blockstore *bs, bool sync)
+{
+	rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+	rocksdb_writeoptions_t *wo = rocksdb_writeoptions_create();
+	char *err = NULL;
+	uint8_t key[9];
+
+	for (size_t i = 0; i < bs->ndseqs; i++) {
+		store_bs_key_u64(key, BS_K_DEFER, bs->dseqs[i]);
+		rocksdb_writebatch_delete(wb, (const char *)key, 9);
+	}
+	rocksdb_writeoptions_set_sync(wo, sync);
+	rocksdb_write(bs->db, wo, wb, &err);
+	rocksdb_writeoptions_destroy(wo);
+	rocksdb_writebatch_destroy(wb);
+	if (err) {
+		log_err(store, "blockstore %s: deleting deferred records: %s", bs->path, err);
+		rocksdb_free(err);
+		return -EIO;
+	}
+	bs->ndseqs = 0;
+	return 0;
+}
+
+static void release_waiting(struct blockstore *bs)
+{
+	pthread_mutex_lock(&bs->alloc_lock);
+	for (size_t i = 0; i < bs->nrelw; i++)
+		store_bs_alloc_release(&bs->alloc, bs->relw[2 * i], bs->relw[2 * i + 1]);
+	pthread_mutex_unlock(&bs->alloc_lock);
+	bs->nrelw = 0;
+}
+
+/* Retires applied deferred records: their blocks are synced, then the
+ * records deleted; extents waiting on them are released. */
+int store_bs_deferred_flush(struct blockstore *bs)
+{
+	int rc = 0;
+
+	if (bs->ndseqs) {
+		rc = store_file_sync(bs->file);
+		if (rc == 0)
+			rc = write_dseq_deletes(bs, false);
+		if (rc < 0) {
+			store_bs_fail(bs, "deferred flush", rc);
+			return rc;
+		}
+	}
+	release_waiting(bs);
+	return 0;
+}
+
+static int apply_deferred(struct blockstore *bs, struct bs_ptx *p)
+{
+	for (size_t i = 0; i < p->def.n; i++) {
+		int rc = store_file_pwrite(bs->file, p->def.v[i].data, bs->bsize,
+		                           p->def.v[i].pblk * bs->bsize);
+
+		if (rc < 0)
+			return rc;
+		ovl_remove(bs, p->def.v[i].pblk, p->seq);
+	}
+	if (p->def.n) {
+		if (mem_grow(&bs->dseqs, sizeof(uint64_t), &bs->cdseqs, bs->ndseqs + 1) < 0)
+			return -ENOMEM;
+		bs->dseqs[bs->ndseqs++] = p->seq;
+	}
+	return 0;
+}
+
+static int keep_released(struct blockstore *bs, struct bs_ptx *p)
+{
+	if (mem_grow(&bs->relw, 2 * sizeof(uint64_t), &bs->crelw, bs->nrelw + p->nrel) < 0)
+		return -ENOMEM;
+	if (p->nrel)
+		memcpy(bs->relw + 2 * bs->nrelw, p->rel, p->nrel * 2 * sizeof(uint64_t));
+	bs->nrelw += p->nrel;
+	return 0;
+}
+
+/* ---- the group ---- */
+
+static int write_batches(struct blockstore *bs, struct bs_ptx **g, size_t n, size_t *written)
+{
+	char *err = NULL;
+
+	for (*written = 0; *written < n; (*written)++) {
+		rocksdb_write(bs->db, bs->wo, g[*written]->wb, &err);
+		if (err)
+			break;
+		for (size_t k = 0; k < g[*written]->npend; k++)
+			store_bs_pend_unref(bs, g[*written]->pend[k]);
+		g[*written]->npend = 0;
+		if (g[*written]->applied)
+			g[*written]->applied(0, g[*written]->arg);
+	}
+	if (!err)
+		rocksdb_flush_wal(bs->db, 1, &err);
+	if (err) {
+		log_err(store, "blockstore %s: metadata commit: %s", bs->path, err);
+		rocksdb_free(err);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int after_commit(struct blockstore *bs, struct bs_ptx **g, size_t n)
+{
+	int rc = 0;
+
+	pthread_rwlock_wrlock(&bs->read_lock); /* readers of older onodes are done */
+	pthread_rwlock_unlock(&bs->read_lock);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		rc = apply_deferred(bs, g[i]);
+		if (rc == 0)
+			rc = keep_released(bs, g[i]);
+	}
+	if (rc == 0 && bs->ndseqs == 0)
+		release_waiting(bs);
+	if (rc < 0)
+		store_bs_fail(bs, "deferred apply", rc);
+	return rc;
+}
+
+static int commit_group(struct blockstore *bs, struct bs_ptx **g, size_t n)
+{
+	size_t written = 0;
+	bool sync = false;
+	int rc = atomic_load(&bs->state) == BS_FAILED ? -EIO : 0;
+
+	for (size_t i = 0; i < n; i++)
+		sync = sync || g[i]->data_io;
+	if (rc == 0 && sync && (rc = store_file_sync(bs->file)) < 0)
+		store_bs_fail(bs, "data sync", rc);
+	if (rc == 0 && (rc = write_batches(bs, g, n, &written)) < 0)
+		store_bs_fail(bs, "metadata commit", rc);
+	if (rc == 0)
+		rc = after_commit(bs, g, n);
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < g[i]->npend; k++)
+			store_bs_pend_unref(bs, g[i]->pend[k]);
+		if (rc < 0)
+			for (size_t k = 0; k < g[i]->def.n; k++)
+				ovl_remove(bs, g[i]->def.v[k].pblk, g[i]->seq);
+		if (i >= written && g[i]->applied)
+			g[i]->applied(rc < 0 ? -EIO : 0, g[i]->arg);
+		if (g[i]->commit)
+			g[i]->commit(rc < 0 ? -EIO : 0, g[i]->arg);
+		store_bs_ptx_free(g[i]);
+	}
+	return rc;
+}
+
+/* Takes the whole queue; returns how many (0: the job may stop). */
+static size_t take_group(struct blockstore *bs, struct bs_ptx ***g, size_t *cap)
+{
+	struct list_node *pos;
+	size_t n = 0;
+
+	pthread_mutex_lock(&bs->q_lock);
+	while ((pos = list_pop_front(&bs->queue))) {
+		if (mem_grow(g, sizeof(**g), cap, n + 1) < 0) {
+			list_push_front(&bs->queue, pos);
+			break;
+		}
+		(*g)[n++] = LIST_CONTAINER(pos, struct bs_ptx, link);
+	}
+	pthread_mutex_unlock(&bs->q_lock);
+	return n;
+}
+
+static int commit_job(void *arg)
+{
+	struct blockstore *bs = arg;
+	struct bs_ptx **g = NULL;
+	size_t cap = 0, n;
+
+	for (;;) {
+		n = take_group(bs, &g, &cap);
+		if (n)
+			commit_group(bs, g, n);
+		pthread_mutex_lock(&bs->q_lock);
+		bs->inflight -= (unsigned)n;
+		pthread_cond_broadcast(&bs->q_cv);
+		if (list_is_empty(&bs->queue) && n == 0) {
+			bs->running = false;
+			pthread_cond_broadcast(&bs->q_cv);
+			pthread_mutex_unlock(&bs->q_lock);
+			break;
+		}
+		pthread_mutex_unlock(&bs->q_lock);
+		if (atomic_load(&bs->state) != BS_FAILED &&
+		    (bs->ndseqs >= BS_DEFER_BATCH || (n && bs->nrelw && bs->ndseqs)))
+			store_bs_deferred_flush(bs);
+	}
+	mem_free(g);
+	return 0;
+}
+
+static void commit_job_done(int status, void *arg)
+{
+	(void)status;
+	(void)arg;
+}
+
+/* ---- replay at mount ---- */
+
+static int replay_one(struct blockstore *bs, const char *val, size_t vlen)
+{
+	struct bs_deferred d;
+	int rc = store_bs_deferred_decode(val, vlen, bs->bsize, &d);
+
+	for (size_t i = 0; rc == 0 && i < d.n; i++) {
+		if (d.v[i].pblk == 0 || d.v[i].pblk >= bs->sb.nblocks)
+			rc = -EBADMSG;
+		else
+			rc = store_file_pwrite(bs->file, d.v[i].data, bs->bsize,
+			                       d.v[i].pblk * bs->bsize);
+	}
+	if (rc == 0 && mem_grow(&bs->dseqs, sizeof(uint64_t), &bs->cdseqs, bs->ndseqs + 1) == 0)
+		bs->dseqs[bs->ndseqs++] = d.seq;
+	else if (rc == 0)
+		rc = -ENOMEM;
+	store_bs_deferred_fini(&d);
+	return rc;
+}
+
+/* Read-only mount: deferred records cannot be written in place, so they go
+ * to the overlay where readers find them exactly as after a live commit. */
+static int overlay_one(struct blockstore *bs, const char *val, size_t vlen)
+{
+	struct bs_deferred d;
+	int rc = store_bs_deferred_decode(val, vlen, bs->bsize, &d);
+
+	for (size_t i = 0; rc == 0 && i < d.n; i++)
+		if (d.v[i].pblk == 0 || d.v[i].pblk >= bs->sb.nblocks)
+			rc = -EBADMSG;
+	if (rc == 0)
+		rc = store_bs_ovl_insert(bs, &d);
+	store_bs_deferred_fini(&d); /* zeroed by a failed decode: a no-op then */
+	return rc;
+}
+
+int store_bs_replay(struct blockstore *bs)
+{
+	rocksdb_iterator_t *it = rocksdb_create_iterator(bs->db, bs->ro);
+	char pfx = BS_K_DEFER;
+	int rc = 0;
+
+	for (rocksdb_iter_seek(it, &pfx, 1); rc == 0 && rocksdb_iter_valid(it);
+	     rocksdb_iter_next(it)) {
+		size_t klen, vlen;
+		const char *k = rocksdb_iter_key(it, &klen);
+		const char *v = rocksdb_iter_value(it, &vlen);
+
+		if (klen == 0 || k[0] != BS_K_DEFER)
+			break;
+		if (klen != 9)
+			rc = -EBADMSG;
+		else if (bs->opts.read_only)
+			rc = overlay_one(bs, v, vlen);
+		else
+			rc = replay_one(bs, v, vlen);
+	}
+	rocksdb_iter_destroy(it);
+	if (rc == 0 && bs->ndseqs) {
+		log_info(store, "blockstore %s: replayed %zu deferred records", bs->path,
+		         bs->ndseqs);
+		rc = store_file_sync(bs->file);
+		if (rc == 0)
+			rc = write_dseq_deletes(bs, true);
+	}
+	return rc;
+}

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* tests/unit/store/test_bs.c - BlockStore only: corruption is detected
+ * (-EIO on read, scrub and deep fsck report it), the fault-injection shim
+ * (short writes are harmless, an EIO turns the store failed, a crash at a
+ * sync loses only what was never committed), and a short fork+SIGKILL
+ * crash run. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "common/buf.h"
+#include "common/log.h"
+#include "store/faulty.h"
+#include "util.h"
+
+void test_corruption(void **state);
+void test_faulty_short_and_eio(void **state);
+void test_faulty_crash(void **state);
+void test_crash_short(void **state);
+
+static void fsck_note(const char *what, void *arg)
+{
+	(void)what;
+	++*(int *)arg;
+}
+
+void test_corruption(void **state)
+{
+	struct tstore ts;
+	struct store_oid o = toid("victim");
+	uint8_t data[65536], byte;
+	char path[256];
+	uint32_t digest;
+	struct buf *b = NULL;
+	int fd, notes = 0;
+	uint64_t pos;
+
+	(void)state;
+	tstore_open(&ts, true);
+	memset(data, 0xab, sizeof(data));
+	{
+		struct store_txn *t;
+
+		store_txn_create(&t);
+		store_txn_coll_create(t, "c");
+		assert_int_equal(store_apply_transaction(ts.st, t), 0);
+	}
+	assert_int_equal(twrite(ts.st, "c", "victim", 0, data, sizeof(data)), 0);
+	assert_int_equal(store_scrub_object(ts.st, "c", &o, &digest), 0);
+	tstore_close(&ts, false);
+	/* find the data in the block file and flip one byte of it */
+	snprintf(path, sizeof(path), "%s/block", ts.dir);
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	for (pos = 4096;; pos += 4096) {
+		assert_int_equal(pread(fd, &byte, 1, (off_t)pos), 1);
+		if (byte == 0xab)
+			break;
+	}
+	byte = 0xac;
+	assert_int_equal(pwrite(fd, &byte, 1, (off_t)(pos + 100)), 1);
+	close(fd);
+	tstore_reopen(&ts);
+	log_set_level(LOG_SUB_store, LOG_LVL_NONE);
+	assert_int_equal(store_read(ts.st, "c", &o, 0, 0, &b), -EIO);
+	assert_int_equal(store_scrub_object(ts.st, "c", &o, &digest), -EIO);
+	assert_int_equal(store_fsck(ts.st, STORE_FSCK_DEEP, fsck_note, &notes), 1);
+	assert_int_equal(notes, 1);
+	assert_int_equal(store_fsck(ts.st, 0, NULL, NULL), 0); /* shallow: metadata is fine */
+	log_set_level(LOG_SUB_store, LOG_LVL_ERR);
+	tstore_close(&ts, true);
+}
+
+void test_faulty_short_and_eio(void **state)
+{
+	struct tstore ts;
+	struct store_opts o;
+	struct store_faulty_plan plan = { .short_every = 2 };
+	uint8_t data[50000], *got = NULL;
+
+	(void)state;
+	tstore_open(&ts, true);
+	store_close(ts.st);
+	tstore_opts(&o);
+	o.faulty = true;
+	assert_int_equal(store_bs_open(ts.dir, &o, &ts.st), 0);
+	store_faulty_arm(store_bs_file(ts.st), &plan);
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 3);
+	{
+		struct store_txn *t;
+
+		store_txn_create(&t);
+		store_txn_coll_create(t, "c");
+		assert_int_equal(store_apply_transaction(ts.st, t), 0);
+	}
+	assert_int_equal(twrite(ts.st, "c", "a", 1000, data, sizeof(data)), 0);
+	assert_int_equal(tread(ts.st, "c", "a", &got), 51000);
+	assert_memory_equal(got + 1000, data, sizeof(data));
+	free(got);
+	plan = (struct store_faulty_plan){ .eio_write_at = 1 };
+	store_faulty_arm(store_bs_file(ts.st), &plan);
+	log_set_level(LOG_SUB_store, LOG_LVL_NONE);
+	assert_int_equal(twrite(ts.st, "c", "b", 0, data, sizeof(data)), -EIO);
+	assert_true(store_is_failed(ts.st));
+	assert_int_equal(twrite(ts.st, "c", "a", 0, data, 10), -EIO);
+	log_set_level(LOG_SUB_store, LOG_LVL_ERR);
+	tstore_close(&ts, false);
+	tstore_opts(&o);
+	assert_int_equal(store_bs_open(ts.dir, &o, &ts.st), 0);
+	assert_int_equal(tread(ts.st, "c", "a", &got), 51000);
+	assert_memory_equal(got + 1000, data, sizeof(data));
+	free(got);
+	assert_int_equal(store_fsck(ts.st, STORE_FSCK_DEEP, NULL, NULL), 0);
+	tstore_close(&ts, true);
+}
+
+void test_faulty_crash(void **state)
+{
+	char dir[] = "/tmp/sepia-store-XXXXXX";
+	uint64_t checked = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	rm_rf(dir);
+	crash_mkfs(dir);
+	log_set_level(LOG_SUB_store, LOG_LVL_NONE);
+	for (int i = 0; i < 12; i++)
+		assert_int_equal(crash_faulty_round(dir, 1000 + (uint64_t)i, &checked), 0);
+	log_set_level(LOG_SUB_store, LOG_LVL_ERR);
+	assert_true(checked > 0);
+	rm_rf(dir);
+}
+
+void test_crash_short(void **state)
+{
+	char dir[] = "/tmp/sepia-store-XXXXXX";
+	uint64_t checked = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	rm_rf(dir);
+	crash_mkfs(dir);
+	assert_int_equal(crash_loop(dir, 20, 42, &checked), 0);
+	rm_rf(dir);
+}
