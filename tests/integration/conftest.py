@@ -18,7 +18,7 @@ BUILD = Path(os.environ.get("SEPIA_BUILD_DIR", REPO / "build"))
 
 def binary(name):
     """Path of a built program; skips the test if it was not built."""
-    for sub in ("src/tools/sepia", "src/tools/crush", "tests/integration/testd"):
+    for sub in ("src/tools/sepia", "src/tools/crush", "src/tools/store", "tests/integration/testd", "src/mon", "tests/integration/fakeosd"):
         p = BUILD / sub / name
         if p.exists():
             return p

@@ -22,6 +22,7 @@ void test_corruption(void **state);
 void test_faulty_short_and_eio(void **state);
 void test_faulty_crash(void **state);
 void test_crash_short(void **state);
+void test_readonly_deferred(void **state);
 
 #define BOTH(fn)                                                                  \
 	cmocka_unit_test_setup_teardown(fn, conform_setup_mem, conform_teardown), \
@@ -43,6 +44,7 @@ int main(void)
 		cmocka_unit_test(test_faulty_short_and_eio),
 		cmocka_unit_test(test_faulty_crash),
 		cmocka_unit_test(test_crash_short),
+		cmocka_unit_test(test_readonly_deferred),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
