@@ -138,8 +138,12 @@ def test_cli_errors_and_config_help(tmp_path):
     r = subprocess.run([sepia, "daemon", str(tmp_path / "nope.asok"), "version"],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "No such file" in r.stderr  # ENOENT
-    r = subprocess.run([sepia, "frobnicate"], capture_output=True, text=True)
-    assert r.returncode == 2 and "unknown command" in r.stderr
+    # anything not local goes to the monitors; with none configured it says how
+    r = subprocess.run([sepia, "frobnicate"], capture_output=True, text=True,
+                       env={"SEPIA_CONF": str(tmp_path / "none.conf")})
+    assert r.returncode == 2 and "No such file" in r.stderr
+    r = subprocess.run([sepia, "status"], capture_output=True, text=True, env={})
+    assert r.returncode == 2 and "mon_host" in r.stderr
     r = subprocess.run([sepia, "config", "help", "osd_data"], capture_output=True, text=True)
     assert r.returncode == 0 and "OSD data directory" in r.stdout
     r = subprocess.run([sepia, "--format", "json", "config", "help", "ms_workers"],

@@ -10,8 +10,10 @@ enum cli_format { CLI_FMT_DEFAULT, CLI_FMT_PLAIN, CLI_FMT_JSON, CLI_FMT_JSON_PRE
 
 struct cli {
 	enum cli_format format;
-	const char *conf;    /* -c/--conf, or NULL */
-	const char *cluster; /* --cluster, or NULL */
+	const char *conf;     /* -c/--conf, or NULL */
+	const char *cluster;  /* --cluster, or NULL */
+	const char *mon_host; /* --mon-host, or NULL */
+	int timeout_ms;       /* --timeout for monitor commands */
 };
 
 /* A command: argv[0] is its first word. Returns the process exit code. */
@@ -19,6 +21,8 @@ typedef int cli_cmd_fn(struct cli *cli, int argc, char **argv);
 
 int cli_cmd_daemon(struct cli *cli, int argc, char **argv);
 int cli_cmd_config(struct cli *cli, int argc, char **argv);
+/* Anything else: sent to the monitors. */
+int cli_cmd_mon(struct cli *cli, int argc, char **argv);
 
 /* Prints j in the chosen format (def is used for CLI_FMT_DEFAULT). */
 void cli_print_json(const struct cli *cli, enum cli_format def, json_t *j);

@@ -24,12 +24,32 @@ static const struct cli_cmd cmds[] = {
 	  "      list every configuration option, or explain one" },
 };
 
+/* Monitor commands, for --help; the monitors define what each accepts. */
+static const char *const mon_usage =
+    "  status | -s                    cluster health, monitors, OSDs, pools\n"
+    "  mon stat | mon dump\n"
+    "  osd tree | osd dump | osd stat\n"
+    "  osd pool create POOL PG_NUM [SIZE] | osd pool ls [detail]\n"
+    "  osd pool get POOL VAR | osd pool set POOL VAR VALUE\n"
+    "  osd pool rm POOL POOL --yes-i-really-really-mean-it\n"
+    "  osd out|in|down ID... | osd reweight ID WEIGHT | osd set|unset FLAG\n"
+    "  osd crush add|move|rm|reweight ...\n"
+    "  osd getcrushmap -o FILE | osd setcrushmap -i FILE\n"
+    "      (edit with sepia-crush decompile / compile)\n"
+    "  osd map POOL OBJECT\n"
+    "  config set WHO OPTION VALUE | config get WHO [OPTION] | config dump\n"
+    "  fs new NAME METADATA_POOL DATA_POOL | fs ls | fs rm NAME | fs dump\n";
+
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: sepia [-c FILE] [--cluster NAME] [--format plain|json|json-pretty]\n"
 	             "             COMMAND ...\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(out, "  %s\n", cmds[i].usage);
+	fprintf(out, "\nCluster commands (answered by the monitors named by mon_host):\n%s",
+	        mon_usage);
+	fprintf(out, "\nGlobal options: -c FILE, --cluster NAME, --mon-host HOST:PORT[,...],\n"
+	             "--format plain|json|json-pretty, --timeout SECONDS (default 30).\n");
 	fprintf(out, "\nExit status: 0 on success, 2 on a usage error, otherwise the errno of\n"
 	             "the failure (2 ENOENT no such daemon or socket, 22 EINVAL bad argument,\n"
 	             "110 ETIMEDOUT no answer, 111 ECONNREFUSED daemon not running).\n");
@@ -75,7 +95,7 @@ static int parse_globals(struct cli *cli, int argc, char **argv)
 {
 	int i;
 
-	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+	for (i = 1; i < argc && argv[i][0] == '-' && strcmp(argv[i], "-s") != 0; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -97,12 +117,18 @@ static int parse_globals(struct cli *cli, int argc, char **argv)
 			cli->conf = v;
 		} else if (strcmp(a, "--cluster") == 0) {
 			cli->cluster = v;
+		} else if (strcmp(a, "--mon-host") == 0) {
+			cli->mon_host = v;
+		} else if (strcmp(a, "--timeout") == 0) {
+			cli->timeout_ms = (int)(atof(v) * 1000);
+			if (cli->timeout_ms <= 0)
+				break;
 		} else {
 			break;
 		}
 		i++;
 	}
-	if (i < argc && argv[i][0] == '-') {
+	if (i < argc && argv[i][0] == '-' && strcmp(argv[i], "-s") != 0) {
 		fprintf(stderr, "sepia: bad option '%s'\n", argv[i]);
 		return -EINVAL;
 	}
@@ -111,7 +137,7 @@ static int parse_globals(struct cli *cli, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct cli cli = { .format = CLI_FMT_DEFAULT };
+	struct cli cli = { .format = CLI_FMT_DEFAULT, .timeout_ms = 30000 };
 	int at;
 
 	log_set_all_levels(LOG_LVL_WARN);
@@ -123,9 +149,12 @@ int main(int argc, char **argv)
 			usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
+	if (strcmp(argv[at], "-s") == 0)
+		argv[at] = "status";
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (strcmp(argv[at], cmds[i].name) == 0)
+		if (strcmp(argv[at], cmds[i].name) == 0 &&
+		    (cmds[i].fn != cli_cmd_config ||
+		     (at + 1 < argc && !strcmp(argv[at + 1], "help"))))
 			return cmds[i].fn(&cli, argc - at, argv + at);
-	fprintf(stderr, "sepia: unknown command '%s' (see sepia --help)\n", argv[at]);
-	return CLI_EXIT_USAGE;
+	return cli_cmd_mon(&cli, argc - at, argv + at);
 }

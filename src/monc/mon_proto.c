@@ -1,0 +1,485 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* monc/mon_proto.c - codecs of the monitor protocol's messages. Decoders
+ * check every length against MON_*_MAX and return -EBADMSG. */
+#include <errno.h>
+#include <string.h>
+
+#include "common/enc.h"
+#include "common/mem.h"
+#include "monc/mon_proto.h"
+
+/* --- shared helpers ------------------------------------------------------- */
+
+/* A blob copied into a new allocation (NULL when empty). */
+static int dec_blob_dup(struct dec *d, uint32_t max, uint8_t **out, uint32_t *len)
+{
+	const void *p;
+	uint32_t n;
+	int rc = dec_blob_ref(d, &p, &n);
+
+	if (rc < 0)
+		return rc;
+	if (n > max)
+		return -EBADMSG;
+	*out = NULL;
+	*len = n;
+	if (n == 0)
+		return 0;
+	*out = mem_malloc(n);
+	if (!*out)
+		return -ENOMEM;
+	memcpy(*out, p, n);
+	return 0;
+}
+
+static uint8_t *dup_bytes(const void *p, uint32_t n)
+{
+	uint8_t *c;
+
+	if (!p || n == 0)
+		return NULL;
+	c = mem_malloc(n);
+	if (c)
+		memcpy(c, p, n);
+	return c;
+}
+
+/* --- command -------------------------------------------------------------- */
+
+static void command_encode(const struct msg *m, struct enc *e)
+{
+	const struct mon_msg_command *c = (const void *)m;
+
+	enc_u64(e, c->tid);
+	enc_str(e, c->cmd);
+	enc_blob(e, c->in, c->in_len);
+}
+
+static int command_decode(struct msg *m, struct dec *d, uint8_t v)
+{
+	struct mon_msg_command *c = (void *)m;
+	int rc = dec_u64(d, &c->tid);
+
+	(void)v;
+	if (rc == 0)
+		rc = dec_str_dup(d, MON_CMD_MAX, &c->cmd);
+	if (rc == 0)
+		rc = dec_blob_dup(d, MON_DATA_MAX, &c->in, &c->in_len);
+	return rc;
+}
+
+static void command_fini(struct msg *m)
+{
+	struct mon_msg_command *c = (void *)m;
+
+	mem_free(c->cmd);
+	mem_free(c->in);
+}
+
+const struct msg_type_ops mon_command_ops = {
+	.type = MON_MSG_COMMAND,
+	.name = "mon_command",
+	.version = 1,
+	.compat = 1,
+	.size = sizeof(struct mon_msg_command),
+	.encode = command_encode,
+	.decode = command_decode,
+	.fini = command_fini,
+};
+
+int mon_command_create(uint64_t tid, const char *cmd, const void *in, uint32_t in_len,
+                       struct mon_msg_command **out)
+{
+	struct mon_msg_command *c;
+	struct msg *m;
+	int rc = msg_create_typed(&mon_command_ops, &m);
+
+	if (rc < 0)
+		return rc;
+	c = (void *)m;
+	c->tid = tid;
+	c->cmd = mem_strdup(cmd);
+	c->in = dup_bytes(in, in_len);
+	c->in_len = c->in ? in_len : 0;
+	if (!c->cmd || (in_len && in && !c->in)) {
+		msg_put(m);
+		return -ENOMEM;
+	}
+	*out = c;
+	return 0;
+}
+
+/* --- command reply -------------------------------------------------------- */
+
+static void reply_encode(const struct msg *m, struct enc *e)
+{
+	const struct mon_msg_command_reply *r = (const void *)m;
+
+	enc_u64(e, r->tid);
+	enc_s32(e, r->rc);
+	enc_str(e, r->status);
+	enc_blob(e, r->out, r->out_len);
+	enc_u32(e, r->leader);
+}
+
+static int reply_decode(struct msg *m, struct dec *d, uint8_t v)
+{
+	struct mon_msg_command_reply *r = (void *)m;
+	int rc = dec_u64(d, &r->tid);
+
+	(void)v;
+	if (rc == 0)
+		rc = dec_s32(d, &r->rc);
+	if (rc == 0)
+		rc = dec_str_dup(d, MON_CMD_MAX, &r->status);
+	if (rc == 0)
+		rc = dec_blob_dup(d, MON_DATA_MAX, &r->out, &r->out_len);
+	if (rc == 0)
+		rc = dec_u32(d, &r->leader);
+	if (rc == 0 && r->rc > 0)
+		rc = -EBADMSG;
+	return rc;
+}
+
+static void reply_fini(struct msg *m)
+{
+	struct mon_msg_command_reply *r = (void *)m;
+
+	mem_free(r->status);
+	mem_free(r->out);
+}
+
+const struct msg_type_ops mon_command_reply_ops = {
+	.type = MON_MSG_COMMAND_REPLY,
+	.name = "mon_command_reply",
+	.version = 1,
+	.compat = 1,
+	.size = sizeof(struct mon_msg_command_reply),
+	.encode = reply_encode,
+	.decode = reply_decode,
+	.fini = reply_fini,
+};
+
+int mon_command_reply_create(uint64_t tid, int32_t rc, const char *status, const void *out_data,
+                             uint32_t out_len, struct mon_msg_command_reply **out)
+{
+	struct mon_msg_command_reply *r;
+	struct msg *m;
+	int err = msg_create_typed(&mon_command_reply_ops, &m);
+
+	if (err < 0)
+		return err;
+	r = (void *)m;
+	r->tid = tid;
+	r->rc = rc;
+	r->leader = UINT32_MAX;
+	r->status = mem_strdup(status ? status : "");
+	r->out = dup_bytes(out_data, out_len);
+	r->out_len = r->out ? out_len : 0;
+	if (!r->status || (out_len && out_data && !r->out)) {
+		msg_put(m);
+		return -ENOMEM;
+	}
+	*out = r;
+	return 0;
+}
+
+/* --- subscribe ------------------------------------------------------------ */
+
+static void subscribe_encode(const struct msg *m, struct enc *e)
+{
+	const struct mon_msg_subscribe *s = (const void *)m;
+
+	enc_u32(e, s->n);
+	for (uint32_t i = 0; i < s->n; i++) {
+		enc_u8(e, s->subs[i].kind);
+		enc_u32(e, s->subs[i].start);
+		enc_bool(e, s->subs[i].onetime);
+	}
+}
+
+static bool kind_is_valid(uint8_t k)
+{
+	return k >= MON_MAP_MONMAP && k <= MON_MAP_FSMAP;
+}
+
+static int subscribe_decode(struct msg *m, struct dec *d, uint8_t v)
+{
+	struct mon_msg_subscribe *s = (void *)m;
+	int rc = dec_u32(d, &s->n);
+
+	(void)v;
+	if (rc == 0 && s->n > MON_SUB_MAX)
+		rc = -EBADMSG;
+	for (uint32_t i = 0; rc == 0 && i < s->n; i++) {
+		rc = dec_u8(d, &s->subs[i].kind);
+		if (rc == 0)
+			rc = dec_u32(d, &s->subs[i].start);
+		if (rc == 0)
+			rc = dec_bool(d, &s->subs[i].onetime);
+		if (rc == 0 && !kind_is_valid(s->subs[i].kind))
+			rc = -EBADMSG;
+	}
+	return rc;
+}
+
+const struct msg_type_ops mon_subscribe_ops = {
+	.type = MON_MSG_SUBSCRIBE,
+	.name = "mon_subscribe",
+	.version = 1,
+	.compat = 1,
+	.size = sizeof(struct mon_msg_subscribe),
+	.encode = subscribe_encode,
+	.decode = subscribe_decode,
+};
+
+/* --- maps ----------------------------------------------------------------- */
+
+static void map_encode(const struct msg *m, struct enc *e)
+{
+	const struct mon_msg_map *p = (const void *)m;
+
+	enc_u8(e, p->kind);
+	enc_u32(e, p->newest);
+	enc_u32(e, p->full_epoch);
+	enc_blob(e, p->full, p->full_len);
+	enc_u32(e, p->first_inc);
+	enc_u32(e, p->ninc);
+	for (uint32_t i = 0; i < p->ninc; i++)
+		enc_blob(e, p->incs[i], p->inc_lens[i]);
+}
+
+static int map_alloc_incs(struct mon_msg_map *p, uint32_t n)
+{
+	p->incs = mem_calloc(n ? n : 1, sizeof(*p->incs));
+	p->inc_lens = mem_calloc(n ? n : 1, sizeof(*p->inc_lens));
+	return p->incs && p->inc_lens ? 0 : -ENOMEM;
+}
+
+static int map_decode(struct msg *m, struct dec *d, uint8_t v)
+{
+	struct mon_msg_map *p = (void *)m;
+	uint32_t n;
+	int rc = dec_u8(d, &p->kind);
+
+	(void)v;
+	if (rc == 0 && !kind_is_valid(p->kind))
+		rc = -EBADMSG;
+	if (rc == 0)
+		rc = dec_u32(d, &p->newest);
+	if (rc == 0)
+		rc = dec_u32(d, &p->full_epoch);
+	if (rc == 0)
+		rc = dec_blob_dup(d, MON_DATA_MAX, &p->full, &p->full_len);
+	if (rc == 0)
+		rc = dec_u32(d, &p->first_inc);
+	if (rc == 0)
+		rc = dec_count(d, 4, &n);
+	if (rc == 0 && (n > MON_MAP_INCS_MAX || (n && p->first_inc == 0) ||
+	                (uint64_t)p->first_inc + n > UINT32_MAX))
+		rc = -EBADMSG;
+	if (rc == 0)
+		rc = map_alloc_incs(p, n);
+	for (p->ninc = 0; rc == 0 && p->ninc < n; p->ninc++)
+		rc = dec_blob_dup(d, MON_DATA_MAX, &p->incs[p->ninc], &p->inc_lens[p->ninc]);
+	return rc;
+}
+
+static void map_fini(struct msg *m)
+{
+	struct mon_msg_map *p = (void *)m;
+
+	mem_free(p->full);
+	for (uint32_t i = 0; p->incs && i < p->ninc; i++)
+		mem_free(p->incs[i]);
+	mem_free(p->incs);
+	mem_free(p->inc_lens);
+}
+
+const struct msg_type_ops mon_map_ops = {
+	.type = MON_MSG_MAP,
+	.name = "mon_map",
+	.version = 1,
+	.compat = 1,
+	.size = sizeof(struct mon_msg_map),
+	.encode = map_encode,
+	.decode = map_decode,
+	.fini = map_fini,
+};
+
+int mon_map_create(uint8_t kind, uint32_t newest, struct mon_msg_map **out)
+{
+	struct msg *m;
+	int rc = msg_create_typed(&mon_map_ops, &m);
+
+	if (rc < 0)
+		return rc;
+	((struct mon_msg_map *)(void *)m)->kind = kind;
+	((struct mon_msg_map *)(void *)m)->newest = newest;
+	*out = (void *)m;
+	return 0;
+}
+
+int mon_map_set_full(struct mon_msg_map *m, uint32_t epoch, const void *p, uint32_t len)
+{
+	uint8_t *c = dup_bytes(p, len);
+
+	if (!c)
+		return -ENOMEM;
+	mem_free(m->full);
+	m->full = c;
+	m->full_len = len;
+	m->full_epoch = epoch;
+	return 0;
+}
+
+int mon_map_add_inc(struct mon_msg_map *m, uint32_t epoch, const void *p, uint32_t len)
+{
+	size_t cap = m->ninc, cap2 = m->ninc;
+	uint8_t *c;
+
+	if (m->ninc == MON_MAP_INCS_MAX || (m->ninc && epoch != m->first_inc + m->ninc))
+		return -EINVAL;
+	c = dup_bytes(p, len);
+	if (!c || mem_grow(&m->incs, sizeof(*m->incs), &cap, m->ninc + 1) < 0 ||
+	    mem_grow(&m->inc_lens, sizeof(*m->inc_lens), &cap2, m->ninc + 1) < 0) {
+		mem_free(c);
+		return -ENOMEM;
+	}
+	if (m->ninc == 0)
+		m->first_inc = epoch;
+	m->incs[m->ninc] = c;
+	m->inc_lens[m->ninc++] = len;
+	return 0;
+}
+
+/* --- OSD boot, beacon, failure -------------------------------------------- */
+
+static void boot_encode(const struct msg *m, struct enc *e)
+{
+	const struct mon_msg_osd_boot *b = (const void *)m;
+
+	enc_s32(e, b->osd);
+	enc_raw(e, b->fsid, 16);
+	msg_addr_encode(&b->addr, e);
+	enc_u64(e, b->nonce);
+	enc_u32(e, b->epoch);
+	enc_double(e, b->weight);
+	enc_str(e, b->host);
+}
+
+static int boot_decode(struct msg *m, struct dec *d, uint8_t v)
+{
+	struct mon_msg_osd_boot *b = (void *)m;
+	int rc = dec_s32(d, &b->osd);
+
+	(void)v;
+	if (rc == 0)
+		rc = dec_raw(d, b->fsid, 16);
+	if (rc == 0)
+		rc = msg_addr_decode(d, &b->addr);
+	if (rc == 0)
+		rc = dec_u64(d, &b->nonce);
+	if (rc == 0)
+		rc = dec_u32(d, &b->epoch);
+	if (rc == 0)
+		rc = dec_double(d, &b->weight);
+	if (rc == 0)
+		rc = dec_str_buf(d, b->host, sizeof(b->host));
+	if (rc == 0 && (b->osd < 0 || !(b->weight >= 0 && b->weight <= 1e6)))
+		rc = -EBADMSG;
+	return rc;
+}
+
+const struct msg_type_ops mon_osd_boot_ops = {
+	.type = MON_MSG_OSD_BOOT,
+	.name = "osd_boot",
+	.version = 1,
+	.compat = 1,
+	.size = sizeof(struct mon_msg_osd_boot),
+	.encode = boot_encode,
+	.decode = boot_decode,
+};
+
+static void beacon_encode(const struct msg *m, struct enc *e)
+{
+	const struct mon_msg_osd_beacon *b = (const void *)m;
+
+	enc_s32(e, b->osd);
+	enc_u32(e, b->epoch);
+}
+
+static int beacon_decode(struct msg *m, struct dec *d, uint8_t v)
+{
+	struct mon_msg_osd_beacon *b = (void *)m;
+	int rc = dec_s32(d, &b->osd);
+
+	(void)v;
+	if (rc == 0)
+		rc = dec_u32(d, &b->epoch);
+	return rc == 0 && b->osd < 0 ? -EBADMSG : rc;
+}
+
+const struct msg_type_ops mon_osd_beacon_ops = {
+	.type = MON_MSG_OSD_BEACON,
+	.name = "osd_beacon",
+	.version = 1,
+	.compat = 1,
+	.size = sizeof(struct mon_msg_osd_beacon),
+	.encode = beacon_encode,
+	.decode = beacon_decode,
+};
+
+static void failure_encode(const struct msg *m, struct enc *e)
+{
+	const struct mon_msg_osd_failure *f = (const void *)m;
+
+	enc_s32(e, f->target);
+	enc_s32(e, f->reporter);
+	enc_u32(e, f->epoch);
+	enc_u32(e, f->failed_for);
+	enc_bool(e, f->still_alive);
+}
+
+static int failure_decode(struct msg *m, struct dec *d, uint8_t v)
+{
+	struct mon_msg_osd_failure *f = (void *)m;
+	int rc = dec_s32(d, &f->target);
+
+	(void)v;
+	if (rc == 0)
+		rc = dec_s32(d, &f->reporter);
+	if (rc == 0)
+		rc = dec_u32(d, &f->epoch);
+	if (rc == 0)
+		rc = dec_u32(d, &f->failed_for);
+	if (rc == 0)
+		rc = dec_bool(d, &f->still_alive);
+	return rc == 0 && (f->target < 0 || f->reporter < 0) ? -EBADMSG : rc;
+}
+
+const struct msg_type_ops mon_osd_failure_ops = {
+	.type = MON_MSG_OSD_FAILURE,
+	.name = "osd_failure",
+	.version = 1,
+	.compat = 1,
+	.size = sizeof(struct mon_msg_osd_failure),
+	.encode = failure_encode,
+	.decode = failure_decode,
+};
+
+int mon_proto_register(struct msg_registry *reg)
+{
+	static const struct msg_type_ops *const all[] = {
+		&mon_command_ops,  &mon_command_reply_ops, &mon_subscribe_ops,   &mon_map_ops,
+		&mon_osd_boot_ops, &mon_osd_beacon_ops,    &mon_osd_failure_ops,
+	};
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		int rc = msg_registry_add(reg, all[i]);
+
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}

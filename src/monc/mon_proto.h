@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* monc/mon_proto.h - the messages between monitors and everyone else:
+ * commands, map subscriptions and map delivery, OSD boot, beacons and
+ * failure reports. Each type is declared once (struct + msg_type_ops) and
+ * registered with mon_proto_register().
+ * Threads: plain data; see msg/msg.h for ownership of messages.
+ *
+ * Message type numbers are assigned per module: msg 1-15, monitor
+ * protocol 16-47 (this file; 40-47 are internal to the monitors), OSD
+ * protocol 64-127, MDS protocol 128-191. */
+#ifndef SEPIA_MONC_MON_PROTO_H
+#define SEPIA_MONC_MON_PROTO_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "msg/msg.h"
+
+struct msg_registry;
+
+enum mon_proto_type {
+	MON_MSG_COMMAND = 16,
+	MON_MSG_COMMAND_REPLY = 17,
+	MON_MSG_SUBSCRIBE = 18,
+	MON_MSG_MAP = 19,
+	MON_MSG_OSD_BOOT = 20,
+	MON_MSG_OSD_BEACON = 21,
+	MON_MSG_OSD_FAILURE = 22,
+};
+
+#define MON_CMD_MAX      (64 * 1024) /* command JSON text */
+#define MON_DATA_MAX     (64u << 20) /* command input/output data */
+#define MON_SUB_MAX      8           /* subscriptions per message */
+#define MON_MAP_INCS_MAX 1024        /* incrementals per map message */
+
+/* A command: JSON text {"prefix": "osd pool create", "pool": "rbd", ...}
+ * (the CLI's words become the prefix and named arguments), plus optional
+ * input data (a CRUSH map for `osd setcrushmap`). */
+struct mon_msg_command {
+	struct msg m;
+	uint64_t tid; /* client's id; the reply carries it back */
+	char *cmd;    /* owned, NUL-terminated JSON text */
+	uint8_t *in;  /* owned, may be NULL */
+	uint32_t in_len;
+};
+
+struct mon_msg_command_reply {
+	struct msg m;
+	uint64_t tid;
+	int32_t rc;   /* 0 or -errno */
+	char *status; /* owned: a human sentence ("pool 'rbd' created") */
+	uint8_t *out; /* owned: output data (JSON or text), may be NULL */
+	uint32_t out_len;
+	uint32_t leader; /* rank that executed it; UINT32_MAX if unknown */
+};
+
+enum mon_map_kind { MON_MAP_MONMAP = 1, MON_MAP_OSDMAP = 2, MON_MAP_FSMAP = 3 };
+
+struct mon_sub {
+	uint8_t kind;   /* enum mon_map_kind */
+	uint32_t start; /* send maps with epoch >= start (0: the latest) */
+	bool onetime;   /* forget the subscription after one delivery */
+};
+
+struct mon_msg_subscribe {
+	struct msg m;
+	struct mon_sub subs[MON_SUB_MAX];
+	uint32_t n;
+};
+
+/* Maps of one kind: an optional full map of epoch full_epoch, then
+ * incrementals for full_epoch+1 .. last (OSD map only; others are full). */
+struct mon_msg_map {
+	struct msg m;
+	uint8_t kind;
+	uint32_t full_epoch; /* 0: no full map */
+	uint8_t *full;       /* owned encoded map */
+	uint32_t full_len;
+	uint32_t first_inc, ninc; /* incrementals for first_inc .. first_inc+ninc-1 */
+	uint8_t **incs;           /* owned array of owned encoded incrementals */
+	uint32_t *inc_lens;
+	uint32_t newest; /* the newest epoch the monitor has */
+};
+
+struct mon_msg_osd_boot {
+	struct msg m;
+	int32_t osd;
+	uint8_t fsid[16];
+	struct msg_addr addr;
+	uint64_t nonce;
+	uint32_t epoch; /* the newest map the OSD has */
+	double weight;  /* initial CRUSH weight if it must be added */
+	char host[64];  /* CRUSH host bucket to place it under */
+};
+
+struct mon_msg_osd_beacon {
+	struct msg m;
+	int32_t osd;
+	uint32_t epoch;
+};
+
+struct mon_msg_osd_failure {
+	struct msg m;
+	int32_t target;
+	int32_t reporter;
+	uint32_t epoch;
+	uint32_t failed_for; /* seconds without a heartbeat reply */
+	bool still_alive;    /* cancels the reporter's earlier report */
+};
+
+extern const struct msg_type_ops mon_command_ops, mon_command_reply_ops, mon_subscribe_ops,
+    mon_map_ops, mon_osd_boot_ops, mon_osd_beacon_ops, mon_osd_failure_ops;
+
+/* Registers every type above. 0, -EEXIST, -ENOMEM. */
+int mon_proto_register(struct msg_registry *reg);
+
+/* Constructors: 0 or -ENOMEM; the strings/bytes are copied. */
+int mon_command_create(uint64_t tid, const char *cmd, const void *in, uint32_t in_len,
+                       struct mon_msg_command **out);
+int mon_command_reply_create(uint64_t tid, int32_t rc, const char *status, const void *out_data,
+                             uint32_t out_len, struct mon_msg_command_reply **out);
+/* An empty map message; add the full map and incrementals with the helpers. */
+int mon_map_create(uint8_t kind, uint32_t newest, struct mon_msg_map **out);
+int mon_map_set_full(struct mon_msg_map *m, uint32_t epoch, const void *p, uint32_t len);
+int mon_map_add_inc(struct mon_msg_map *m, uint32_t epoch, const void *p, uint32_t len);
+
+#endif /* SEPIA_MONC_MON_PROTO_H */
