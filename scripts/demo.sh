@@ -25,7 +25,7 @@ done
 if [ -x "$CRUSH" ]; then
 	say "CRUSH: a 12-OSD map (3 racks x 2 hosts x 2 OSDs), straw2 buckets"
 	run "$CRUSH" build --num-osds 12 -o "$WORK/crush.bin" host straw2 2 rack straw2 2 root straw2 0
-	run "$CRUSH" decompile -i "$WORK/crush.bin" -o "$WORK/crush.txt"
+	run "$CRUSH" decompile "$WORK/crush.bin" -o "$WORK/crush.txt"
 	sed -n '/^# buckets/,/^# rules/p' "$WORK/crush.txt" | head -n 24
 	say "Where 10 inputs go, 3 replicas each, on separate hosts"
 	run "$CRUSH" test -i "$WORK/crush.bin" --rule 0 --num-rep 3 --min-x 0 --max-x 9 --show-mappings

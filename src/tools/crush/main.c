@@ -32,11 +32,11 @@ struct args {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: sepia-crush -c MAP.txt -o MAP        compile text\n"
-	           "       sepia-crush -d MAP [-o MAP.txt]      decompile (binary or text)\n"
-	           "       sepia-crush --build --num_osds N NAME ALG SIZE ... -o MAP\n"
+	fprintf(f, "usage: sepia-crush compile MAP.txt -o MAP   (or -c) compile text\n"
+	           "       sepia-crush decompile MAP [-o MAP.txt] (or -d) binary or text\n"
+	           "       sepia-crush build --num-osds N NAME ALG SIZE ... -o MAP\n"
 	           "       sepia-crush -i MAP [--tunables PROFILE] -o MAP\n"
-	           "       sepia-crush -i MAP --test [--rule R] [--num-rep N] [--min-x X]\n"
+	           "       sepia-crush test -i MAP [--rule R] [--num-rep N] [--min-x X]\n"
 	           "           [--max-x X] [--x X] [--show-mappings] [--show-statistics]\n"
 	           "           [--show-utilization] [--show-utilization-all]\n"
 	           "           [--show-bad-mappings] [--weight DEV W]... [--format json]\n"
@@ -362,6 +362,22 @@ static int run(struct args *a)
 	return rc;
 }
 
+/* Subcommand words (sepia-crush compile|decompile|build|test ...) are the
+ * crushtool flags they stand for. */
+static void subcommand_to_flag(char **argv)
+{
+	static const char *const map[][2] = {
+		{ "compile", "--compile" },
+		{ "decompile", "--decompile" },
+		{ "build", "--build" },
+		{ "test", "--test" },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(argv[1], map[i][0]) == 0)
+			argv[1] = (char *)map[i][1];
+}
+
 int main(int argc, char **argv)
 {
 	struct args a = { 0 };
@@ -378,6 +394,7 @@ int main(int argc, char **argv)
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 1 : 0;
 	}
+	subcommand_to_flag(argv);
 	if (parse_args(&a, argc, argv))
 		return 1;
 	setvbuf(stdout, NULL, _IOFBF, 1 << 20);
