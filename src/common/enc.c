@@ -358,6 +358,24 @@ int dec_count(struct dec *d, size_t min_item, uint32_t *count)
 	return 0;
 }
 
+int dec_array(struct dec *d, size_t min_item, size_t elem, void **arr, uint32_t *count)
+{
+	struct dec save = *d;
+	uint32_t n;
+	void *a = NULL;
+	int rc = dec_count(d, min_item, &n);
+
+	if (rc < 0)
+		return rc;
+	if (n > 0 && !(a = mem_calloc(n, elem))) {
+		*d = save;
+		return -ENOMEM;
+	}
+	*arr = a;
+	*count = n;
+	return 0;
+}
+
 int dec_begin(struct dec *d, uint8_t supported_v, uint8_t *struct_v, struct dec *body)
 {
 	struct dec save = *d;

@@ -96,6 +96,10 @@ int dec_str_dup(struct dec *d, size_t max, char **out);
 /* A list or map count; fails unless count * min_item bytes could remain, so
  * a forged count cannot drive a huge allocation. min_item >= 1. */
 int dec_count(struct dec *d, size_t min_item, uint32_t *count);
+/* dec_count, then a zeroed array of that many elem-byte elements for the
+ * caller to fill (NULL when the count is 0; the caller frees it with
+ * mem_free). 0, -EBADMSG, -ENOMEM; on error *arr and *count are untouched. */
+int dec_array(struct dec *d, size_t min_item, size_t elem, void **arr, uint32_t *count);
 
 /* Opens an envelope: reads struct_v, compat_v and the length, checks that
  * compat_v <= supported_v (else -EPROTONOSUPPORT) and that the body fits

@@ -151,16 +151,10 @@ static int blocked_decode(struct dec *d, struct osdmap_blocked *b)
 int osdmap_blocked_list_decode(struct dec *d, struct osdmap_blocked **out, size_t *n)
 {
 	uint32_t count;
-	int rc = dec_count(d, 12, &count);
+	int rc = dec_array(d, 12, sizeof(**out), (void **)out, &count);
 
-	*out = NULL;
 	*n = 0;
-	if (rc < 0 || count == 0)
-		return rc;
-	*out = mem_calloc(count, sizeof(**out));
-	if (!*out)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < count && rc == 0; i++)
+	for (uint32_t i = 0; rc == 0 && i < count; i++)
 		rc = blocked_decode(d, &(*out)[i]);
 	*n = rc == 0 ? count : 0;
 	return rc;
@@ -210,23 +204,16 @@ void osdmap_encode(const struct osdmap *m, struct enc *e)
 static int pools_decode(struct dec *d, struct osdmap *m)
 {
 	uint32_t n;
-	int rc = dec_count(d, 8, &n);
+	int rc = dec_array(d, 8, sizeof(*m->pools), (void **)&m->pools, &n);
 
-	if (rc < 0 || n == 0)
-		return rc;
-	m->pools = mem_calloc(n, sizeof(*m->pools));
-	if (!m->pools)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < n; i++) {
+	for (uint32_t i = 0; rc == 0 && i < n; i++) {
 		rc = osdmap_pool_decode(d, &m->pools[i]);
 		if (rc == 0 && (m->pools[i].place.id > m->pool_max ||
 		                (i > 0 && m->pools[i].place.id <= m->pools[i - 1].place.id)))
 			rc = -EBADMSG;
-		if (rc < 0)
-			return rc;
-		m->npools++;
+		m->npools += rc == 0;
 	}
-	return 0;
+	return rc;
 }
 
 static int osds_decode(struct dec *d, struct osdmap *m)

@@ -195,14 +195,9 @@ void osdmap_inc_encode(const struct osdmap_inc *inc, struct enc *e)
 static int inc_pools_decode(struct dec *d, struct osdmap_inc *inc)
 {
 	uint32_t n;
-	int rc = dec_count(d, 9, &n);
+	int rc = dec_array(d, 9, sizeof(*inc->pools), (void **)&inc->pools, &n);
 
-	if (rc < 0 || n == 0)
-		return rc;
-	inc->pools = mem_calloc(n, sizeof(*inc->pools));
-	if (!inc->pools)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < n && rc == 0; i++, inc->npools++) {
+	for (uint32_t i = 0; rc == 0 && i < n; i++, inc->npools++) {
 		struct osdmap_inc_pool *c = &inc->pools[i];
 
 		rc = dec_bool(d, &c->removed);
@@ -217,14 +212,9 @@ static int inc_pools_decode(struct dec *d, struct osdmap_inc *inc)
 static int inc_osds_decode(struct dec *d, struct osdmap_inc *inc)
 {
 	uint32_t n;
-	int rc = dec_count(d, 22, &n);
+	int rc = dec_array(d, 22, sizeof(*inc->osds), (void **)&inc->osds, &n);
 
-	if (rc < 0 || n == 0)
-		return rc;
-	inc->osds = mem_calloc(n, sizeof(*inc->osds));
-	if (!inc->osds)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < n && rc == 0; i++, inc->nosds++)
+	for (uint32_t i = 0; rc == 0 && i < n; i++, inc->nosds++)
 		rc = inc_osd_decode(d, &inc->osds[i]);
 	return rc;
 }

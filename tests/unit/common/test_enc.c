@@ -227,6 +227,32 @@ static void test_strings_and_blobs(void **state)
 	enc_fini(&e);
 }
 
+static void test_array(void **state)
+{
+	static const uint8_t three[] = { 3, 0, 0, 0, 1, 2, 3 };
+	static const uint8_t forged[] = { 0xff, 0xff, 0, 0, 1 };
+	uint8_t *arr = (void *)1;
+	uint32_t n = 99;
+	struct dec d;
+
+	(void)state;
+	dec_init(&d, three, sizeof(three));
+	assert_int_equal(dec_array(&d, 1, sizeof(uint64_t), (void **)&arr, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(((uint64_t *)(void *)arr)[2], 0); /* zeroed */
+	assert_int_equal(dec_left(&d), 3);
+	mem_free(arr);
+	dec_init(&d, forged, sizeof(forged));
+	arr = (void *)1;
+	assert_int_equal(dec_array(&d, 1, 8, (void **)&arr, &n), -EBADMSG);
+	assert_ptr_equal(arr, (void *)1);
+	dec_init(&d, three, sizeof(three));
+	mem_fail_at(1);
+	assert_int_equal(dec_array(&d, 1, 8, (void **)&arr, &n), -ENOMEM);
+	assert_int_equal(dec_left(&d), sizeof(three)); /* cursor untouched */
+	assert_ptr_equal(arr, (void *)1);
+}
+
 static void test_sticky_enomem(void **state)
 {
 	struct enc e;
@@ -255,6 +281,7 @@ int test_enc_run(void)
 		cmocka_unit_test(test_truncation_everywhere),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_strings_and_blobs),
+		cmocka_unit_test(test_array),
 		cmocka_unit_test(test_sticky_enomem),
 	};
 	return cmocka_run_group_tests_name("enc", tests, NULL, NULL);
