@@ -300,6 +300,29 @@ int dec_blob_ref(struct dec *d, const void **p, uint32_t *n)
 	return 0;
 }
 
+int dec_blob_dup(struct dec *d, uint32_t max, uint8_t **out, uint32_t *len)
+{
+	struct dec save = *d;
+	const void *p;
+	uint32_t n;
+	uint8_t *c = NULL;
+	int rc = dec_blob_ref(d, &p, &n);
+
+	if (rc == 0 && n > max)
+		rc = -EBADMSG;
+	if (rc == 0 && !(c = mem_malloc((size_t)n + 1)))
+		rc = -ENOMEM;
+	if (rc < 0) {
+		*d = save;
+		return rc;
+	}
+	memcpy(c, p, n);
+	c[n] = 0;
+	*out = c;
+	*len = n;
+	return 0;
+}
+
 int dec_str_buf(struct dec *d, char *out, size_t cap)
 {
 	struct dec save = *d;

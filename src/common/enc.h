@@ -90,6 +90,10 @@ int dec_blob_ref(struct dec *d, const void **p, uint32_t *n);
 /* A string copied into out (NUL-terminated); -EBADMSG if it does not fit in
  * cap - 1 bytes or contains a NUL. */
 int dec_str_buf(struct dec *d, char *out, size_t cap);
+/* A blob copied into a new allocation of len + 1 bytes (the extra byte is
+ * NUL, so text blobs can be used as strings; never NULL on success; caller
+ * frees with mem_free). -EBADMSG if longer than max, -ENOMEM. */
+int dec_blob_dup(struct dec *d, uint32_t max, uint8_t **out, uint32_t *len);
 /* A string copied into a new allocation (caller owns, mem_free); max bounds
  * its length. -EBADMSG, -ENOMEM. */
 int dec_str_dup(struct dec *d, size_t max, char **out);

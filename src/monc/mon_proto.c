@@ -10,28 +10,6 @@
 
 /* --- shared helpers ------------------------------------------------------- */
 
-/* A blob copied into a new allocation (NULL when empty). */
-static int dec_blob_dup(struct dec *d, uint32_t max, uint8_t **out, uint32_t *len)
-{
-	const void *p;
-	uint32_t n;
-	int rc = dec_blob_ref(d, &p, &n);
-
-	if (rc < 0)
-		return rc;
-	if (n > max)
-		return -EBADMSG;
-	*out = NULL;
-	*len = n;
-	if (n == 0)
-		return 0;
-	*out = mem_malloc(n);
-	if (!*out)
-		return -ENOMEM;
-	memcpy(*out, p, n);
-	return 0;
-}
-
 static uint8_t *dup_bytes(const void *p, uint32_t n)
 {
 	uint8_t *c;

@@ -32,9 +32,10 @@ enum mon_proto_type {
 #define MON_SUB_MAX      8           /* subscriptions per message */
 #define MON_MAP_INCS_MAX 1024        /* incrementals per map message */
 
-/* A command: JSON text {"prefix": "osd pool create", "pool": "rbd", ...}
- * (the CLI's words become the prefix and named arguments), plus optional
- * input data (a CRUSH map for `osd setcrushmap`). */
+/* A command: JSON text {"cmd": ["osd", "pool", "create", "rbd", "32"],
+ * "format": "plain" | "json" | "json-pretty"} — the user's words as they
+ * are; the monitor picks the longest command prefix it knows and parses the
+ * rest — plus optional input data (a CRUSH map for `osd setcrushmap`). */
 struct mon_msg_command {
 	struct msg m;
 	uint64_t tid; /* client's id; the reply carries it back */

@@ -227,6 +227,28 @@ static void test_strings_and_blobs(void **state)
 	enc_fini(&e);
 }
 
+static void test_blob_dup(void **state)
+{
+	static const uint8_t two[] = { 2, 0, 0, 0, 'h', 'i', 0, 0, 0, 0 };
+	uint8_t *p = NULL;
+	uint32_t n = 9;
+	struct dec d;
+
+	(void)state;
+	dec_init(&d, two, sizeof(two));
+	assert_int_equal(dec_blob_dup(&d, 1, &p, &n), -EBADMSG); /* over max */
+	assert_int_equal(dec_left(&d), sizeof(two));
+	assert_int_equal(dec_blob_dup(&d, 2, &p, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal((char *)p, "hi");
+	mem_free(p);
+	assert_int_equal(dec_blob_dup(&d, 2, &p, &n), 0); /* empty: still allocated */
+	assert_int_equal(n, 0);
+	assert_non_null(p);
+	mem_free(p);
+	assert_int_equal(dec_blob_dup(&d, 2, &p, &n), -EBADMSG); /* truncated */
+}
+
 static void test_array(void **state)
 {
 	static const uint8_t three[] = { 3, 0, 0, 0, 1, 2, 3 };
@@ -281,6 +303,7 @@ int test_enc_run(void)
 		cmocka_unit_test(test_truncation_everywhere),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_strings_and_blobs),
+		cmocka_unit_test(test_blob_dup),
 		cmocka_unit_test(test_array),
 		cmocka_unit_test(test_sticky_enomem),
 	};
