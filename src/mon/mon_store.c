@@ -110,7 +110,10 @@ int mon_store_open(const char *path, bool create, struct mon_store **out)
 	st->db = rocksdb_open(st->opts, path, &err);
 	if (err) {
 		bool missing = strstr(err, "does not exist") || strstr(err, "No such file");
-		log_err(mon, "mon store: open %s: %s", path, err);
+
+		/* A missing store is the caller's to explain (run mkfs first). */
+		if (!missing)
+			log_err(mon, "mon store: open %s: %s", path, err);
 		rocksdb_free(err);
 		mon_store_close(st);
 		return missing ? -ENOENT : -EIO;
