@@ -4,7 +4,35 @@
 #include <stdio.h>
 
 #include "common/daemon.h"
+#include "common/perf.h"
 #include "mon/mon.h"
+
+static const struct perf_def mon_counters[MON_P_COUNT] = {
+	[MON_P_PROPOSALS] = { "proposals", PERF_COUNTER, 0,
+	                      "log entries this monitor proposed as leader" },
+	[MON_P_APPLIED] = { "applied", PERF_COUNTER, 0, "committed log entries applied" },
+	[MON_P_COMMANDS] = { "commands", PERF_COUNTER, 0, "commands executed" },
+	[MON_P_FORWARDED] = { "forwarded", PERF_COUNTER, 0, "commands forwarded to the leader" },
+	[MON_P_BATCHES] = { "batches", PERF_COUNTER, 0, "synced store batches" },
+	[MON_P_ELECTIONS] = { "elections_won", PERF_COUNTER, 0,
+	                      "times this monitor became leader" },
+};
+
+/* The monitor's perf counters ("mon" in `perf dump`). */
+static int mon_step_counters(struct daemon *d)
+{
+	struct mon *m = mon_of(d);
+
+	return perf_coll_create(d->perf, "mon", mon_counters, MON_P_COUNT, &m->pc);
+}
+
+static void mon_unstep_counters(struct daemon *d)
+{
+	struct mon *m = mon_of(d);
+
+	perf_coll_destroy(m->pc);
+	m->pc = NULL;
+}
 
 static void mon_usage(const char *prog)
 {
@@ -25,6 +53,7 @@ int main(int argc, char **argv)
 		{ "pid file", daemon_step_pidfile, daemon_unstep_pidfile },
 		{ "store", mon_step_store, mon_unstep_store },
 		{ "perf counters", daemon_step_perf, daemon_unstep_perf },
+		{ "mon counters", mon_step_counters, mon_unstep_counters },
 		{ "admin socket", daemon_step_asok, daemon_unstep_asok },
 		{ "consensus", mon_step_consensus, mon_unstep_consensus },
 		{ "messenger", mon_step_net, mon_unstep_net },

@@ -140,11 +140,12 @@ struct mon {
 	struct tmr *tick;
 	uint64_t last_tick_ms;
 	uint64_t peer_seen_ms[MONMAP_MAX_MONS];
-	bool reload;          /* a snapshot replaced the store: reload services */
-	uint64_t snap_want;   /* peers waiting for a snapshot */
-	bool init_proposed;   /* this leader proposed the first maps */
-	bool write_ready;     /* leader that has applied everything before its term */
-	struct mon_txn group; /* leader: changes queued for the next proposal */
+	uint64_t leader_since_ms; /* when the current leadership began (quorum) */
+	bool reload;              /* a snapshot replaced the store: reload services */
+	uint64_t snap_want;       /* peers waiting for a snapshot */
+	bool init_proposed;       /* this leader proposed the first maps */
+	bool write_ready;         /* leader that has applied everything before its term */
+	struct mon_txn group;     /* leader: changes queued for the next proposal */
 	/* transport (mon_net.c); q_lock guards inq only */
 	struct msg_registry *reg;
 	struct msg_messenger *msgr;

@@ -87,9 +87,12 @@ uint64_t mon_quorum_mask(const struct mon *m)
 
 	if (m->leader == MON_RAFT_NONE)
 		return 0;
+	/* In the quorum: members heard from recently, and since this leadership
+	 * began (a monitor that died before the election is not in it). */
 	for (uint32_t r = 0; r < m->svc.monmap.n && r < 64; r++)
 		if (mon_raft_conf_has(conf, r) &&
-		    (r == m->rank || now - m->peer_seen_ms[r] <= window))
+		    (r == m->rank || (now - m->peer_seen_ms[r] <= window &&
+		                      m->peer_seen_ms[r] >= m->leader_since_ms)))
 			mask |= 1ull << r;
 	return mask;
 }
@@ -129,6 +132,7 @@ static void note_role(struct mon *m)
 	if (leader == m->leader)
 		return;
 	m->leader = leader;
+	m->leader_since_ms = mon_now_ms();
 	if (leader == MON_RAFT_NONE)
 		log_info(mon, "mon.%s: no leader (term %llu)", m->name,
 		         (unsigned long long)m->term);
@@ -185,6 +189,8 @@ static void job_done(int status, void *arg)
 	for (size_t i = 0; i < j->nres; i++)
 		mon_cmd_applied(m, j->res[i].index, j->res[i].term, j->res[i].rc);
 	mon_sub_publish(m);
+	if (j->nres)
+		mon_status_publish(m); /* the admin socket sees the change at once */
 	idle_work(m);
 out:
 	mem_free(j->res);
