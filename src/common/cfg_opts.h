@@ -107,7 +107,9 @@
 	X(store_commit_threads, CFG_INT, "1", "1", "16", CFG_D_OSD,             \
 	  CFG_F_STARTUP, "threads that group and sync commits")                 \
 	X(store_cache_size, CFG_SIZE, "128M", "0", "", CFG_D_OSD, CFG_F_STARTUP, \
-	  "key-value block cache for metadata")
+	  "key-value block cache for metadata")                                 \
+	X(store_direct_io, CFG_BOOL, "true", "", "", CFG_D_OSD, CFG_F_STARTUP,  \
+	  "O_DIRECT data file (buffered where the filesystem refuses it)")
 
 /* mon: monitors and their consensus */
 #define CFG_OPTS_MON(X)                                                        \

@@ -161,10 +161,13 @@ static void bs_free(struct blockstore *bs)
 			mem_free(o->data);
 			mem_free(o);
 		}
+	store_bs_dio_fini(bs); /* before the file closes */
 	close_db(bs);
 	store_file_close(bs->file);
 	store_bs_alloc_fini(&bs->alloc);
-	mem_free(bs->dseqs);
+	for (size_t i = 0; i < bs->ndq; i++)
+		store_bs_deferred_fini(&bs->dq[i]);
+	mem_free(bs->dq);
 	mem_free(bs->relw);
 	pthread_mutex_destroy(&bs->txn_lock);
 	pthread_mutex_destroy(&bs->alloc_lock);
@@ -223,7 +226,7 @@ int store_bs_mkfs(const char *path, const struct store_opts *o)
 		                    .nblocks = o->data_size / o->block_size,
 		                    .nid_next = 1 };
 	snprintf(fp, sizeof(fp), "%s/block", path);
-	rc = store_file_open(fp, true, bs->sb.nblocks * o->block_size, false, &bs->file);
+	rc = store_file_open(fp, true, bs->sb.nblocks * o->block_size, 0, &bs->file);
 	if (rc == 0)
 		rc = store_file_sync(bs->file);
 	if (rc == 0)
@@ -275,6 +278,15 @@ static int load_freelist(struct blockstore *bs)
 	return rc;
 }
 
+/* Direct I/O needs every data-file offset aligned: whole blocks of a
+ * multiple of STORE_FILE_ALIGN (smaller blocks stay buffered). */
+static unsigned file_flags(const struct blockstore *bs)
+{
+	bool direct = bs->opts.direct_io && bs->bsize % STORE_FILE_ALIGN == 0;
+
+	return (bs->opts.faulty ? STORE_FILE_FAULTY : 0) | (direct ? STORE_FILE_DIRECT : 0);
+}
+
 static int mount(struct blockstore *bs)
 {
 	char fp[4096];
@@ -282,7 +294,7 @@ static int mount(struct blockstore *bs)
 
 	snprintf(fp, sizeof(fp), "%s/block", bs->path);
 	if (rc == 0)
-		rc = store_file_open(fp, false, 0, bs->opts.faulty, &bs->file);
+		rc = store_file_open(fp, false, 0, file_flags(bs), &bs->file);
 	if (rc == 0 && store_file_size(bs->file) < bs->sb.nblocks * bs->bsize)
 		rc = -EBADMSG;
 	if (rc == 0)
@@ -305,6 +317,8 @@ int store_bs_open(const char *path, const struct store_opts *o, struct store **o
 	rc = open_db(bs, path, false);
 	if (rc == 0)
 		rc = mount(bs);
+	if (rc == 0)
+		rc = store_bs_dio_init(bs);
 	if (rc == 0 && !o->read_only)
 		rc = wq_create("bs-commit", 1, 16, NULL, &bs->wq);
 	if (rc < 0) {

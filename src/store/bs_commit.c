@@ -5,16 +5,20 @@
  * DESIGN
  * Prepared transactions queue in sequence order. One commit job on the wq
  * takes every queued transaction as a group and, for the group:
- *   1 syncs the data file once if any member wrote new extents;
+ *   1 waits for the members' new-extent writes (bs_dio.c) and syncs the
+ *     data file once if any member wrote new extents;
  *   2 writes each member's batch (no sync): visible to readers -> on_applied;
- *   3 syncs the key-value WAL once -> durable;
- *   4 waits out readers of older onodes (read_lock barrier), then writes the
- *     members' deferred blocks in place and drops them from the overlay;
- *   5 releases freed extents to the allocator once no deferred record is
- *     outstanding (a replayed deferred write must never hit a reused block);
- *   6 on_commit, in order.
- * Deferred records are deleted in batches (BS_DEFER_BATCH, or when the queue
- * runs dry with extents waiting), after a data-file sync.
+ *   3 syncs the key-value WAL once -> durable -> on_commit, in order;
+ *   4 queues the members' deferred blocks (the overlay keeps serving them)
+ *     and their freed extents; extents go back to the allocator at once
+ *     only if no deferred record is outstanding (a replayed deferred write
+ *     must never hit a reused block).
+ * Deferred flush, every BS_DEFER_BATCH records or BS_DEFER_BLOCKS blocks,
+ * when a group freed extents while records are outstanding, and at close:
+ * read_lock barrier (readers of older onodes are done), the newest copy of
+ * each queued block written in place (sorted, in parallel), overlay
+ * entries dropped, one data-file sync, one range delete of the D records,
+ * waiting extents released. Until then a crash replays the D records.
  *
  * States: the store's ACTIVE -> FAILED on any write, sync or database error;
  * a failed group completes every member with -EIO (on_applied for those not
@@ -150,17 +154,27 @@ int store_bs_submit(struct blockstore *bs, struct bs_ptx *p)
 
 /* ---- deferred writes ---- */
 
-static int write_dseq_deletes(struct blockstore *bs, bool sync)
+/* Notes a D record that must be deleted once its blocks are in place. */
+static void note_dseq(struct blockstore *bs, uint64_t seq)
+{
+	if (bs->dhi == 0 || seq < bs->dlo)
+		bs->dlo = seq;
+	if (seq > bs->dhi)
+		bs->dhi = seq;
+}
+
+/* Deletes every D record in [dlo, dhi] with one range tombstone: records
+ * are committed in seq order, so all of them are in place by now. */
+static int delete_dseqs(struct blockstore *bs, bool sync)
 {
 	rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
 	rocksdb_writeoptions_t *wo = rocksdb_writeoptions_create();
 	char *err = NULL;
-	uint8_t key[9];
+	uint8_t lo[9], hi[9];
 
-	for (size_t i = 0; i < bs->ndseqs; i++) {
-		store_bs_key_u64(key, BS_K_DEFER, bs->dseqs[i]);
-		rocksdb_writebatch_delete(wb, (const char *)key, 9);
-	}
+	store_bs_key_u64(lo, BS_K_DEFER, bs->dlo);
+	store_bs_key_u64(hi, BS_K_DEFER, bs->dhi + 1);
+	rocksdb_writebatch_delete_range(wb, (const char *)lo, 9, (const char *)hi, 9);
 	rocksdb_writeoptions_set_sync(wo, sync);
 	rocksdb_write(bs->db, wo, wb, &err);
 	rocksdb_writeoptions_destroy(wo);
@@ -170,7 +184,7 @@ static int write_dseq_deletes(struct blockstore *bs, bool sync)
 		rocksdb_free(err);
 		return -EIO;
 	}
-	bs->ndseqs = 0;
+	bs->dlo = bs->dhi = 0;
 	return 0;
 }
 
@@ -183,40 +197,92 @@ static void release_waiting(struct blockstore *bs)
 	bs->nrelw = 0;
 }
 
-/* Retires applied deferred records: their blocks are synced, then the
- * records deleted; extents waiting on them are released. */
+struct dref {
+	const struct bs_dblk *b;
+	uint64_t seq;
+};
+
+static int cmp_dref(const void *a, const void *b)
+{
+	const struct dref *x = a, *y = b;
+
+	if (x->b->pblk != y->b->pblk)
+		return x->b->pblk < y->b->pblk ? -1 : 1;
+	return x->seq > y->seq ? -1 : x->seq < y->seq; /* newest first */
+}
+
+/* Writes the queued deferred blocks in place, sorted by pblk, only the
+ * newest copy of each. Readers of older onodes are waited out first. */
+static int write_queued(struct blockstore *bs)
+{
+	struct dref *r = mem_malloc((bs->ndq_blocks + 1) * sizeof(*r));
+	const struct bs_dblk **v = mem_malloc((bs->ndq_blocks + 1) * sizeof(*v));
+	size_t n = 0, m = 0;
+	int rc = -ENOMEM;
+
+	if (!r || !v)
+		goto out_free;
+	for (size_t i = 0; i < bs->ndq; i++)
+		for (size_t k = 0; k < bs->dq[i].n; k++)
+			r[n++] = (struct dref){ &bs->dq[i].v[k], bs->dq[i].seq };
+	qsort(r, n, sizeof(*r), cmp_dref);
+	for (size_t i = 0; i < n; i++)
+		if (m == 0 || v[m - 1]->pblk != r[i].b->pblk)
+			v[m++] = r[i].b;
+	pthread_rwlock_wrlock(&bs->read_lock); /* readers of older onodes are done */
+	pthread_rwlock_unlock(&bs->read_lock);
+	rc = store_bs_dio_write_blocks(bs, v, m);
+out_free:
+	mem_free(v);
+	mem_free(r);
+	return rc;
+}
+
+/* Drops the queued records (in place now) from the queue and the overlay. */
+static void drop_queued(struct blockstore *bs)
+{
+	for (size_t i = 0; i < bs->ndq; i++) {
+		for (size_t k = 0; k < bs->dq[i].n; k++)
+			ovl_remove(bs, bs->dq[i].v[k].pblk, bs->dq[i].seq);
+		store_bs_deferred_fini(&bs->dq[i]);
+	}
+	bs->ndq = bs->ndq_blocks = 0;
+}
+
+/* Retires committed deferred records: their blocks are written in place
+ * and synced, then the records deleted; waiting extents are released. */
 int store_bs_deferred_flush(struct blockstore *bs)
 {
 	int rc = 0;
 
-	if (bs->ndseqs) {
+	if (bs->ndq)
+		rc = write_queued(bs);
+	if (rc == 0)
+		drop_queued(bs);
+	if (rc == 0 && bs->dhi)
 		rc = store_file_sync(bs->file);
-		if (rc == 0)
-			rc = write_dseq_deletes(bs, false);
-		if (rc < 0) {
-			store_bs_fail(bs, "deferred flush", rc);
-			return rc;
-		}
+	if (rc == 0 && bs->dhi)
+		rc = delete_dseqs(bs, false);
+	if (rc < 0) {
+		store_bs_fail(bs, "deferred flush", rc);
+		return rc;
 	}
 	release_waiting(bs);
 	return 0;
 }
 
-static int apply_deferred(struct blockstore *bs, struct bs_ptx *p)
+/* Takes p's committed deferred blocks into the queue (the overlay keeps
+ * serving them to readers until they are in place). */
+static int keep_deferred(struct blockstore *bs, struct bs_ptx *p)
 {
-	for (size_t i = 0; i < p->def.n; i++) {
-		int rc = store_file_pwrite(bs->file, p->def.v[i].data, bs->bsize,
-		                           p->def.v[i].pblk * bs->bsize);
-
-		if (rc < 0)
-			return rc;
-		ovl_remove(bs, p->def.v[i].pblk, p->seq);
-	}
-	if (p->def.n) {
-		if (mem_grow(&bs->dseqs, sizeof(uint64_t), &bs->cdseqs, bs->ndseqs + 1) < 0)
-			return -ENOMEM;
-		bs->dseqs[bs->ndseqs++] = p->seq;
-	}
+	if (p->def.n == 0)
+		return 0;
+	if (mem_grow(&bs->dq, sizeof(*bs->dq), &bs->cdq, bs->ndq + 1) < 0)
+		return -ENOMEM;
+	bs->dq[bs->ndq++] = p->def;
+	bs->ndq_blocks += p->def.n;
+	note_dseq(bs, p->def.seq);
+	memset(&p->def, 0, sizeof(p->def));
 	return 0;
 }
 
@@ -256,41 +322,62 @@ static int write_batches(struct blockstore *bs, struct bs_ptx **g, size_t n, siz
 	return 0;
 }
 
+/* Queues the committed group's deferred blocks and freed extents; the
+ * extents go back to the allocator now only if no D record is outstanding. */
 static int after_commit(struct blockstore *bs, struct bs_ptx **g, size_t n)
 {
 	int rc = 0;
 
-	pthread_rwlock_wrlock(&bs->read_lock); /* readers of older onodes are done */
-	pthread_rwlock_unlock(&bs->read_lock);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		rc = apply_deferred(bs, g[i]);
+		rc = keep_deferred(bs, g[i]);
 		if (rc == 0)
 			rc = keep_released(bs, g[i]);
 	}
-	if (rc == 0 && bs->ndseqs == 0)
+	if (rc == 0 && bs->ndq == 0 && bs->dhi == 0)
 		release_waiting(bs);
 	if (rc < 0)
-		store_bs_fail(bs, "deferred apply", rc);
+		store_bs_fail(bs, "deferred queue", rc);
 	return rc;
 }
 
+/* Waits for the group's new-extent writes; syncs the data file once. */
+static int sync_data(struct blockstore *bs, struct bs_ptx **g, size_t n)
+{
+	bool sync = false;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int wrc = g[i]->data_io ? store_bs_dio_wait(bs, g[i]) : 0;
+
+		sync = sync || g[i]->data_io;
+		if (rc == 0 && wrc < 0) {
+			rc = wrc;
+			store_bs_fail(bs, "data write", rc);
+		}
+	}
+	if (rc == 0 && sync && (rc = store_file_sync(bs->file)) < 0)
+		store_bs_fail(bs, "data sync", rc);
+	return rc;
+}
+
+/* Durable (or failed): completes every member. The deferred blocks are
+ * written in place later (their D records replay after a crash). */
 static int commit_group(struct blockstore *bs, struct bs_ptx **g, size_t n)
 {
 	size_t written = 0;
-	bool sync = false;
 	int rc = atomic_load(&bs->state) == BS_FAILED ? -EIO : 0;
 
-	for (size_t i = 0; i < n; i++)
-		sync = sync || g[i]->data_io;
-	if (rc == 0 && sync && (rc = store_file_sync(bs->file)) < 0)
-		store_bs_fail(bs, "data sync", rc);
+	if (rc == 0)
+		rc = sync_data(bs, g, n);
+	else /* the members' writers must be done before they are freed */
+		for (size_t i = 0; i < n; i++)
+			store_bs_dio_wait(bs, g[i]);
 	if (rc == 0 && (rc = write_batches(bs, g, n, &written)) < 0)
 		store_bs_fail(bs, "metadata commit", rc);
-	if (rc == 0)
-		rc = after_commit(bs, g, n);
 	for (size_t i = 0; i < n; i++) {
 		for (size_t k = 0; k < g[i]->npend; k++)
 			store_bs_pend_unref(bs, g[i]->pend[k]);
+		g[i]->npend = 0;
 		if (rc < 0)
 			for (size_t k = 0; k < g[i]->def.n; k++)
 				ovl_remove(bs, g[i]->def.v[k].pblk, g[i]->seq);
@@ -298,8 +385,11 @@ static int commit_group(struct blockstore *bs, struct bs_ptx **g, size_t n)
 			g[i]->applied(rc < 0 ? -EIO : 0, g[i]->arg);
 		if (g[i]->commit)
 			g[i]->commit(rc < 0 ? -EIO : 0, g[i]->arg);
-		store_bs_ptx_free(g[i]);
 	}
+	if (rc == 0)
+		rc = after_commit(bs, g, n);
+	for (size_t i = 0; i < n; i++)
+		store_bs_ptx_free(g[i]);
 	return rc;
 }
 
@@ -342,7 +432,8 @@ static int commit_job(void *arg)
 		}
 		pthread_mutex_unlock(&bs->q_lock);
 		if (atomic_load(&bs->state) != BS_FAILED &&
-		    (bs->ndseqs >= BS_DEFER_BATCH || (n && bs->nrelw && bs->ndseqs)))
+		    (bs->ndq >= BS_DEFER_BATCH || bs->ndq_blocks >= BS_DEFER_BLOCKS ||
+		     (n && bs->nrelw && bs->dhi)))
 			store_bs_deferred_flush(bs);
 	}
 	mem_free(g);
@@ -357,7 +448,7 @@ static void commit_job_done(int status, void *arg)
 
 /* ---- replay at mount ---- */
 
-static int replay_one(struct blockstore *bs, const char *val, size_t vlen)
+static int replay_one(struct blockstore *bs, const char *val, size_t vlen, size_t *nrec)
 {
 	struct bs_deferred d;
 	int rc = store_bs_deferred_decode(val, vlen, bs->bsize, &d);
@@ -369,10 +460,10 @@ static int replay_one(struct blockstore *bs, const char *val, size_t vlen)
 			rc = store_file_pwrite(bs->file, d.v[i].data, bs->bsize,
 			                       d.v[i].pblk * bs->bsize);
 	}
-	if (rc == 0 && mem_grow(&bs->dseqs, sizeof(uint64_t), &bs->cdseqs, bs->ndseqs + 1) == 0)
-		bs->dseqs[bs->ndseqs++] = d.seq;
-	else if (rc == 0)
-		rc = -ENOMEM;
+	if (rc == 0) {
+		note_dseq(bs, d.seq);
+		(*nrec)++;
+	}
 	store_bs_deferred_fini(&d);
 	return rc;
 }
@@ -397,6 +488,7 @@ int store_bs_replay(struct blockstore *bs)
 {
 	rocksdb_iterator_t *it = rocksdb_create_iterator(bs->db, bs->ro);
 	char pfx = BS_K_DEFER;
+	size_t nrec = 0;
 	int rc = 0;
 
 	for (rocksdb_iter_seek(it, &pfx, 1); rc == 0 && rocksdb_iter_valid(it);
@@ -412,15 +504,14 @@ int store_bs_replay(struct blockstore *bs)
 		else if (bs->opts.read_only)
 			rc = overlay_one(bs, v, vlen);
 		else
-			rc = replay_one(bs, v, vlen);
+			rc = replay_one(bs, v, vlen, &nrec);
 	}
 	rocksdb_iter_destroy(it);
-	if (rc == 0 && bs->ndseqs) {
-		log_info(store, "blockstore %s: replayed %zu deferred records", bs->path,
-		         bs->ndseqs);
+	if (rc == 0 && nrec) {
+		log_info(store, "blockstore %s: replayed %zu deferred records", bs->path, nrec);
 		rc = store_file_sync(bs->file);
 		if (rc == 0)
-			rc = write_dseq_deletes(bs, true);
+			rc = delete_dseqs(bs, true);
 	}
 	return rc;
 }

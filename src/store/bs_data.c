@@ -63,8 +63,8 @@ static int read_run(struct blockstore *bs, struct bs_tctx *tc, const struct bs_o
 			    tc_def(tc, x->pblk + k + i) ||
 			    store_bs_ovl_lookup(bs, x->pblk + k + i, on->seq, out + i * bs->bsize);
 	if (!any)
-		rc = store_file_pread(bs->file, out, (size_t)run * bs->bsize,
-		                      (x->pblk + k) * bs->bsize);
+		rc =
+		    store_bs_dio_pread(bs, out, (size_t)run * bs->bsize, (x->pblk + k) * bs->bsize);
 	for (uint32_t i = 0; any && rc == 0 && i < run; i++)
 		if (!from_memory(bs, tc, x->pblk + k + i, on->seq, out + i * bs->bsize))
 			rc = store_file_pread(bs->file, out + i * bs->bsize, bs->bsize,
@@ -86,6 +86,8 @@ int store_bs_read_blocks(struct blockstore *bs, struct bs_tctx *tc, const struct
 {
 	uint64_t i = 0;
 
+	if (tc) /* a pending onode may map blocks still being written */
+		store_bs_dio_wait_all(bs);
 	while (i < n) {
 		const struct bs_ext *x = store_bs_extmap_find(&on->em, lb + i);
 		uint32_t k, run;
@@ -179,36 +181,48 @@ static int alloc_piece(struct bs_tctx *tc, uint64_t want, uint64_t *pblk, uint64
 	return 0;
 }
 
+static int add_piece(struct bs_dio_piece **v, size_t *n, size_t *cap, size_t boff, uint64_t pblk,
+                     uint64_t nblk)
+{
+	if (mem_grow(v, sizeof(**v), cap, *n + 1) < 0)
+		return -ENOMEM;
+	(*v)[(*n)++] = (struct bs_dio_piece){ boff, pblk, nblk };
+	return 0;
+}
+
+/* Maps nb blocks of *buf to new extents and hands the buffer to the data
+ * writers (bs_dio.c; *buf is then NULL): one write per contiguous piece. */
 static int write_new(struct bs_tctx *tc, struct bs_onode *on, uint64_t b0, uint64_t nb,
-                     const uint8_t *buf)
+                     uint8_t **buf)
 {
 	struct blockstore *bs = tc->bs;
+	struct bs_dio_piece *v = NULL;
+	size_t nv = 0, cv = 0;
+	uint64_t pblk, got = 0;
 	int rc = store_bs_extmap_punch(&on->em, b0, nb, punch_cb, tc);
 
 	tc->p->data_io = true;
-	for (uint64_t done = 0; rc == 0 && done < nb;) {
-		uint64_t pblk, got;
+	for (uint64_t done = 0; rc == 0 && done < nb; done += got) {
 		uint32_t *crc;
 
 		rc = alloc_piece(tc, nb - done < UINT32_MAX ? nb - done : UINT32_MAX, &pblk, &got);
-		if (rc < 0)
-			break;
-		rc = store_file_pwrite(bs->file, buf + done * bs->bsize, got * bs->bsize,
-		                       pblk * bs->bsize);
-		if (rc < 0) {
-			store_bs_fail(bs, "data write", rc);
-			break;
-		}
-		crc = mem_malloc(got * sizeof(*crc));
-		if (!crc)
-			return -ENOMEM;
-		for (uint64_t i = 0; i < got; i++)
-			crc[i] = blk_crc(buf + (done + i) * bs->bsize, bs->bsize);
-		rc = store_bs_extmap_insert(&on->em, b0 + done, pblk, (uint32_t)got, crc);
-		if (rc < 0)
+		if (rc == 0)
+			rc = add_piece(&v, &nv, &cv, done * bs->bsize, pblk, got);
+		crc = rc == 0 ? mem_malloc(got * sizeof(*crc)) : NULL;
+		if (rc == 0 && !crc)
+			rc = -ENOMEM;
+		for (uint64_t i = 0; rc == 0 && i < got; i++)
+			crc[i] = blk_crc(*buf + (done + i) * bs->bsize, bs->bsize);
+		if (rc == 0 &&
+		    (rc = store_bs_extmap_insert(&on->em, b0 + done, pblk, (uint32_t)got, crc)) < 0)
 			mem_free(crc);
-		done += got;
 	}
+	if (rc < 0) {
+		mem_free(v);
+		return rc;
+	}
+	rc = store_bs_dio_submit(bs, tc->p, *buf, v, nv);
+	*buf = NULL;
 	return rc;
 }
 
@@ -223,7 +237,7 @@ int store_bs_obj_write(struct bs_tctx *tc, struct bs_onode *on, uint64_t off, ui
 
 	if (len == 0)
 		goto out_size;
-	buf = mem_malloc(nb * bs->bsize);
+	buf = store_file_buf_get(bs->file, nb * bs->bsize); /* direct I/O writes from it */
 	if (!buf)
 		return -ENOMEM;
 	if (head)
@@ -239,8 +253,8 @@ int store_bs_obj_write(struct bs_tctx *tc, struct bs_onode *on, uint64_t off, ui
 	if (rc == 0 && nb * bs->bsize <= bs->opts.deferred_max && all_mapped(on, b0, nb))
 		rc = write_deferred(tc, on, b0, nb, buf);
 	else if (rc == 0)
-		rc = write_new(tc, on, b0, nb, buf);
-	mem_free(buf);
+		rc = write_new(tc, on, b0, nb, &buf);
+	store_file_buf_put(bs->file, buf);
 	if (rc < 0)
 		return rc;
 out_size:
@@ -314,14 +328,14 @@ int store_bs_obj_copy(struct bs_tctx *tc, const struct bs_onode *src, struct bs_
 
 	if (len == 0)
 		return store_bs_obj_write(tc, dst, doff, 0, NULL, 0, NULL);
-	buf = mem_malloc((b1 - b0) * bs->bsize);
+	buf = store_file_buf_get(bs->file, (b1 - b0) * bs->bsize);
 	if (!buf)
 		return -ENOMEM;
 	rc = store_bs_read_blocks(bs, tc, src, b0, b1 - b0, buf);
 	/* bytes past the source's end read as zeros (holes, zeroed tail) */
 	if (rc == 0)
 		rc = store_bs_obj_write(tc, dst, doff, len, NULL, 0, buf + soff % bs->bsize);
-	mem_free(buf);
+	store_file_buf_put(bs->file, buf);
 	return rc;
 }
 
@@ -345,6 +359,27 @@ static int load_for_read(struct blockstore *bs, const char *cid, const struct st
 	return rc;
 }
 
+static void aligned_free(void *data, size_t len, void *arg)
+{
+	(void)len, (void)arg;
+	store_file_buf_free(data);
+}
+
+/* Appends n bytes of memory aligned for direct reads to b. */
+static int append_aligned(struct buf *b, size_t n, void **p)
+{
+	void *m = store_file_buf_alloc(n);
+
+	if (!m)
+		return -ENOMEM;
+	if (buf_append_ext(b, m, n, aligned_free, NULL) < 0) {
+		store_file_buf_free(m);
+		return -ENOMEM;
+	}
+	*p = m;
+	return 0;
+}
+
 ssize_t store_bs_read(struct store *st, const char *cid, const struct store_oid *oid, uint64_t off,
                       uint64_t len, struct buf **out)
 {
@@ -366,8 +401,8 @@ ssize_t store_bs_read(struct store *st, const char *cid, const struct store_oid 
 	b0 = off / bs->bsize;
 	nb = len ? (off + len + bs->bsize - 1) / bs->bsize - b0 : 0;
 	rc = buf_create(&b);
-	if (rc == 0)
-		rc = buf_append_space(b, nb * bs->bsize, &p);
+	if (rc == 0 && nb)
+		rc = append_aligned(b, nb * bs->bsize, &p);
 	if (rc == 0 && nb)
 		rc = store_bs_read_blocks(bs, NULL, &on, b0, nb, p);
 	if (rc == 0)

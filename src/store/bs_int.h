@@ -124,10 +124,14 @@ int store_bs_alloc_flush(struct bs_alloc *a, rocksdb_writebatch_t *wb);
 int store_bs_alloc_load_chunk(struct bs_alloc *a, const void *p, size_t n);
 
 /* ---- the store ---- */
-#define BS_PEND_BUCKETS 1024
-#define BS_OVL_BUCKETS  1024
-#define BS_INFLIGHT_MAX 256 /* queued transactions before queue blocks */
-#define BS_DEFER_BATCH  64  /* applied deferred records before a data sync */
+#define BS_PEND_BUCKETS   1024
+#define BS_OVL_BUCKETS    1024
+#define BS_INFLIGHT_MAX   256        /* queued transactions before queue blocks */
+#define BS_DEFER_BATCH    256        /* committed deferred records kept before they */
+#define BS_DEFER_BLOCKS   4096       /* (or their blocks) are written in place */
+#define BS_DIO_THREADS    4          /* new-extent writers (bs_dio.c) */
+#define BS_DIO_MAX        8          /* new-extent write jobs in flight */
+#define BS_DIO_READ_PIECE (1u << 20) /* reads from 2 pieces run in parallel */
 
 enum bs_state { BS_ACTIVE, BS_READONLY, BS_FAILED };
 
@@ -164,12 +168,20 @@ struct bs_ptx {
 	size_t npend, cpend;
 	store_txn_fn *applied, *commit;
 	void *arg;
+	unsigned ndio; /* data writes in flight (dio_lock) */
+	int dio_err;   /* first failed data write (dio_lock) */
+};
+
+/* One contiguous piece of a new-extent write: buf[boff...] -> pblk. */
+struct bs_dio_piece {
+	size_t boff;
+	uint64_t pblk, nblk;
 };
 
 struct wq;
 
 /* Lock order (README.md): txn_lock > read_lock > {q_lock, pend_lock,
- * alloc_lock, ovl_lock}; the four are leaves. */
+ * alloc_lock, ovl_lock, dio_lock}; the five are leaves. */
 struct blockstore {
 	struct store base;
 	char *path;
@@ -199,6 +211,12 @@ struct blockstore {
 
 	pthread_rwlock_t read_lock; /* "read_lock": readers vs. reuse of blocks */
 
+	pthread_mutex_t dio_lock; /* "dio_lock": dio_inflight, ptx ndio/dio_err */
+	pthread_cond_t dio_cv;    /* a data write finished */
+	unsigned dio_inflight;
+	struct wq *dwq; /* "bs-data" writers */
+	bool dio_ready; /* dio_lock and dio_cv initialized */
+
 	pthread_mutex_t q_lock; /* "q_lock": queue, inflight, running, cvs */
 	pthread_cond_t q_cv;    /* room in the queue / queue drained */
 	struct list_node queue; /* struct bs_ptx in seq order */
@@ -207,9 +225,10 @@ struct blockstore {
 	struct wq *wq;
 
 	/* commit worker only */
-	uint64_t *dseqs; /* deferred records applied, not yet deleted */
-	size_t ndseqs, cdseqs;
-	uint64_t *relw; /* (pblk, n) released after the next deferred flush */
+	struct bs_deferred *dq; /* committed deferred records not yet in place */
+	size_t ndq, cdq, ndq_blocks;
+	uint64_t dlo, dhi; /* seqs of D records not yet deleted (dhi 0: none) */
+	uint64_t *relw;    /* (pblk, n) released after the next deferred flush */
 	size_t nrelw, crelw;
 };
 
@@ -249,6 +268,20 @@ int store_bs_ovl_insert(struct blockstore *bs, const struct bs_deferred *d);
 bool store_bs_ovl_lookup(struct blockstore *bs, uint64_t pblk, uint64_t seq, uint8_t *out);
 int store_bs_deferred_flush(struct blockstore *bs);
 int store_bs_replay(struct blockstore *bs);
+
+/* bs_dio.c: new-extent writes in flight */
+int store_bs_dio_init(struct blockstore *bs);
+void store_bs_dio_fini(struct blockstore *bs);
+/* Takes ownership of buf (store_file_buf_get) and v, also on failure. */
+int store_bs_dio_submit(struct blockstore *bs, struct bs_ptx *p, uint8_t *buf,
+                        struct bs_dio_piece *v, size_t n);
+int store_bs_dio_wait(struct blockstore *bs, struct bs_ptx *p); /* 0 or the write error */
+void store_bs_dio_wait_all(struct blockstore *bs);
+/* Writes n deferred blocks in place, in parallel (order between equal
+ * pblk is the caller's: pass each pblk once). 0 or the first error. */
+int store_bs_dio_write_blocks(struct blockstore *bs, const struct bs_dblk *const *v, size_t n);
+/* Reads the data file like store_file_pread, large reads in parallel. */
+int store_bs_dio_pread(struct blockstore *bs, uint8_t *p, size_t n, uint64_t off);
 
 /* bs_txn.c */
 int store_bs_queue(struct store *st, struct store_txn *t, store_txn_fn *applied,

@@ -718,8 +718,10 @@ static int prepare(struct blockstore *bs, const struct store_txn *t, struct bs_p
 		rc = finish_meta(&tc);
 	if (rc == 0)
 		rc = store_bs_ovl_insert(bs, &p->def);
-	if (rc < 0)
+	if (rc < 0) {
+		store_bs_dio_wait(bs, p); /* its writes end before its blocks are reused */
 		undo(&tc);
+	}
 	/* past this point the pending table changes: a failure is fatal */
 	if (rc == 0 && (finish_colls(&tc, true) < 0 || finish_objs(&tc, true) < 0)) {
 		store_bs_fail(bs, "installing a prepared transaction", -ENOMEM);
@@ -751,6 +753,7 @@ int store_bs_queue(struct store *st, struct store_txn *t, store_txn_fn *applied,
 	rc = prepare(bs, t, p);
 	pthread_mutex_unlock(&bs->txn_lock);
 	if (rc < 0) {
+		store_bs_dio_wait(bs, p); /* its buffers' writers still point at p */
 		store_bs_ptx_free(p);
 		return rc;
 	}

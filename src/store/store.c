@@ -17,6 +17,7 @@ void store_opts_default(struct store_opts *o)
 	o->deferred_max = 64 << 10;
 	o->commit_threads = 1;
 	o->cache_size = 128ull << 20;
+	o->direct_io = true;
 }
 
 void store_opts_from_cfg(struct store_opts *o, const struct cfg *c)
@@ -27,6 +28,7 @@ void store_opts_from_cfg(struct store_opts *o, const struct cfg *c)
 	o->deferred_max = cfg_size(c, CFG_KEY_store_deferred_max);
 	o->commit_threads = (unsigned)cfg_int(c, CFG_KEY_store_commit_threads);
 	o->cache_size = cfg_size(c, CFG_KEY_store_cache_size);
+	o->direct_io = cfg_bool(c, CFG_KEY_store_direct_io);
 }
 
 bool store_name_is_valid(const char *s)

@@ -71,6 +71,7 @@ struct store_opts {
 	uint64_t cache_size; /* KV block cache */
 	bool read_only;      /* open without replay or writes (tools, fsck) */
 	bool faulty;         /* route data-file I/O through store/faulty.c */
+	bool direct_io;      /* O_DIRECT data file (buffered if refused) */
 };
 
 enum store_fsck_flags {
@@ -156,7 +157,10 @@ int store_txn_move_rename(struct store_txn *t, const char *src_cid, const struct
  * -EIO (failed store), -ENOMEM. Callbacks may be NULL. */
 int store_queue_transaction(struct store *st, struct store_txn *t, store_txn_fn *on_applied,
                             store_txn_fn *on_commit, void *arg);
-/* Queues t and waits for on_commit; returns its status (t is consumed on 0). */
+/* Queues t and waits for on_commit; returns its status. t is consumed on 0
+ * and also when the commit itself failed (-EIO after queueing, e.g. a data
+ * write or sync error); callers that must tell the two -EIO apart use
+ * store_queue_transaction. */
 int store_apply_transaction(struct store *st, struct store_txn *t);
 
 /* ---- reads: see every applied transaction ---- */

@@ -5,7 +5,8 @@
  * The check replays the ops against a transaction-local overlay: which
  * collections and objects exist after each op, on top of what the store says
  * existed before (struct store_view). Collections count their objects so that
- * coll_remove can demand emptiness. Transactions are small; the overlay is a
+ * coll_remove can demand emptiness; the store is asked for the count only
+ * then (it may cost a scan), writes just keep the change. Transactions are small; the overlay is a
  * pair of arrays searched linearly. */
 #include <errno.h>
 #include <string.h>
@@ -16,7 +17,8 @@
 struct vcoll {
 	const char *cid;
 	bool exists;
-	int64_t count; /* objects, when exists */
+	bool counted;  /* count includes the store's objects, not just the change */
+	int64_t count; /* objects (or their change, until counted), when exists */
 };
 
 struct vobj {
@@ -41,7 +43,8 @@ static struct vcoll *coll_get(struct vstate *s, const char *cid)
 		return NULL;
 	s->c[s->nc].cid = cid;
 	s->c[s->nc].exists = s->v->coll_exists(s->v->ctx, cid);
-	s->c[s->nc].count = s->c[s->nc].exists ? (int64_t)s->v->coll_count(s->v->ctx, cid) : 0;
+	s->c[s->nc].counted = !s->c[s->nc].exists;
+	s->c[s->nc].count = 0;
 	return &s->c[s->nc++];
 }
 
@@ -105,11 +108,15 @@ static int check_coll(struct vstate *s, const struct store_op *op)
 		if (c->exists)
 			return -EEXIST;
 		c->exists = true;
+		c->counted = true;
 		c->count = 0;
 		return 0;
 	}
 	if (!c->exists)
 		return -ENOENT;
+	if (!c->counted) /* existed before this transaction: add its objects */
+		c->count += (int64_t)s->v->coll_count(s->v->ctx, c->cid);
+	c->counted = true;
 	if (c->count > 0)
 		return -ENOTEMPTY;
 	c->exists = false;

@@ -2,6 +2,7 @@
 /* tests/unit/store/util.c - temporary stores and small helpers. */
 #include <errno.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,9 +95,30 @@ ssize_t tread(struct store *st, const char *cid, const char *name, uint8_t **out
 	return n;
 }
 
+struct twait {
+	pthread_mutex_t lock; /* "lock": done, status */
+	pthread_cond_t cv;
+	bool done;
+	int status;
+};
+
+static void twait_commit(int status, void *arg)
+{
+	struct twait *w = arg;
+
+	pthread_mutex_lock(&w->lock);
+	w->status = status;
+	w->done = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* A failed queue leaves t with us; once queued the store owns it, even when
+ * the commit then fails (-EIO: a data write or sync failed). */
 int twrite(struct store *st, const char *cid, const char *name, uint64_t off, const void *p,
            size_t n)
 {
+	struct twait w = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, 0 };
 	struct store_oid o = toid(name);
 	struct store_txn *t;
 	struct buf *b;
@@ -107,8 +129,14 @@ int twrite(struct store *st, const char *cid, const char *name, uint64_t off, co
 	buf_append(b, p, n);
 	store_txn_write(t, cid, &o, off, b);
 	buf_put(b);
-	rc = store_apply_transaction(st, t);
-	if (rc < 0)
+	rc = store_queue_transaction(st, t, NULL, twait_commit, &w);
+	if (rc < 0) {
 		store_txn_destroy(t);
-	return rc;
+		return rc;
+	}
+	pthread_mutex_lock(&w.lock);
+	while (!w.done)
+		pthread_cond_wait(&w.cv, &w.lock);
+	pthread_mutex_unlock(&w.lock);
+	return w.status;
 }
