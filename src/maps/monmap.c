@@ -8,7 +8,9 @@
 #include "maps/monmap.h"
 #include "maps/uuid.h"
 
-#define MONMAP_V 1
+/* v2 appends the ids (u32 per monitor, in rank order) after the monitors; a
+ * v1 map's ids are its ranks (maps before add/remove existed). */
+#define MONMAP_V 2
 
 void monmap_init(struct monmap *m, const uint8_t fsid[16])
 {
@@ -39,9 +41,45 @@ int monmap_rank_by_addr(const struct monmap *m, const struct msg_addr *addr)
 	return -ENOENT;
 }
 
+int monmap_rank_by_id(const struct monmap *m, uint32_t id)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->mons[i].id == id)
+			return (int)i;
+	return -ENOENT;
+}
+
+uint64_t monmap_id_mask(const struct monmap *m)
+{
+	uint64_t mask = 0;
+
+	for (size_t i = 0; i < m->n; i++)
+		if (m->mons[i].id < MONMAP_MAX_ID)
+			mask |= 1ull << m->mons[i].id;
+	return mask;
+}
+
+/* The largest id + 1, else the lowest free one (there are at most
+ * MONMAP_MAX_MONS < MONMAP_MAX_ID monitors, so one is free). */
+static uint32_t fresh_id(const struct monmap *m)
+{
+	uint64_t used = monmap_id_mask(m);
+	uint32_t id = 0;
+
+	for (size_t i = 0; i < m->n; i++)
+		if (m->mons[i].id + 1 > id)
+			id = m->mons[i].id + 1;
+	if (id < MONMAP_MAX_ID)
+		return id;
+	for (id = 0; id < MONMAP_MAX_ID && (used >> id) & 1u; id++)
+		;
+	return id;
+}
+
 int monmap_add(struct monmap *m, const char *name, const struct msg_addr *addr)
 {
 	size_t i = 0;
+	uint32_t id;
 
 	if (!name_is_valid(name))
 		return -EINVAL;
@@ -49,11 +87,13 @@ int monmap_add(struct monmap *m, const char *name, const struct msg_addr *addr)
 		return -EEXIST;
 	if (m->n == MONMAP_MAX_MONS)
 		return -ENOSPC;
+	id = fresh_id(m);
 	while (i < m->n && strcmp(m->mons[i].name, name) < 0)
 		i++;
 	memmove(&m->mons[i + 1], &m->mons[i], (m->n - i) * sizeof(m->mons[0]));
 	snprintf(m->mons[i].name, sizeof(m->mons[i].name), "%s", name);
 	m->mons[i].addr = *addr;
+	m->mons[i].id = id;
 	m->n++;
 	return 0;
 }
@@ -82,10 +122,31 @@ void monmap_encode(const struct monmap *m, struct enc *e)
 		enc_str(e, m->mons[i].name);
 		msg_addr_encode(&m->mons[i].addr, e);
 	}
+	for (size_t i = 0; i < m->n; i++)
+		enc_u32(e, m->mons[i].id);
 	enc_end(e, at);
 }
 
-static int body_decode(struct dec *b, struct monmap *m)
+static int ids_decode(struct dec *b, struct monmap *m)
+{
+	uint64_t seen = 0;
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < m->n; i++) {
+		uint32_t id;
+
+		rc = dec_u32(b, &id);
+		if (rc == 0 && (id >= MONMAP_MAX_ID || (seen >> id) & 1u))
+			rc = -EBADMSG; /* in range, unique */
+		if (rc == 0) {
+			seen |= 1ull << id;
+			m->mons[i].id = id;
+		}
+	}
+	return rc;
+}
+
+static int body_decode(struct dec *b, uint8_t v, struct monmap *m)
 {
 	uint32_t n;
 	int rc = dec_u32(b, &m->epoch);
@@ -111,7 +172,11 @@ static int body_decode(struct dec *b, struct monmap *m)
 			rc = -EBADMSG; /* sorted, unique */
 		if (rc == 0 && monmap_add(m, name, &a) < 0)
 			rc = -EBADMSG;
+		if (rc == 0)
+			m->mons[i].id = i; /* v1: the rank */
 	}
+	if (rc == 0 && v >= 2)
+		rc = ids_decode(b, m);
 	return rc;
 }
 
@@ -125,7 +190,7 @@ int monmap_decode(struct dec *d, struct monmap *out)
 	if (rc < 0)
 		return rc;
 	memset(&m, 0, sizeof(m));
-	rc = body_decode(&b, &m);
+	rc = body_decode(&b, v, &m);
 	if (rc < 0) {
 		*d = save;
 		return rc;
@@ -141,9 +206,10 @@ json_t *monmap_dump_json(const struct monmap *m)
 	json_t *mons = json_array();
 
 	for (size_t i = 0; mons && i < m->n; i++)
-		json_array_append_new(mons, json_pack("{s:i, s:s, s:s}", "rank", (int)i, "name",
-		                                      m->mons[i].name, "addr",
-		                                      msg_addr_str(&m->mons[i].addr, addr)));
+		json_array_append_new(mons,
+		                      json_pack("{s:i, s:i, s:s, s:s}", "rank", (int)i, "id",
+		                                (int)m->mons[i].id, "name", m->mons[i].name, "addr",
+		                                msg_addr_str(&m->mons[i].addr, addr)));
 	return json_pack("{s:i, s:s, s:I, s:I, s:o}", "epoch", (int)m->epoch, "fsid",
 	                 maps_uuid_str(m->fsid, fsid), "created_ns", (json_int_t)m->created_ns,
 	                 "modified_ns", (json_int_t)m->modified_ns, "mons", mons);
@@ -185,6 +251,8 @@ int monmap_parse_hosts(struct monmap *m, const char *spec)
 			return -EINVAL;
 	if (tmp.n == 0)
 		return -EINVAL;
+	for (size_t i = 0; i < tmp.n; i++)
+		tmp.mons[i].id = (uint32_t)i;
 	*m = tmp;
 	return 0;
 }

@@ -39,6 +39,8 @@ static void mon_usage(const char *prog)
 	printf("\n%s keeps the cluster maps consistent across 1, 3 or 5 monitors.\n"
 	       "  --mkfs          create the monitor store in mon_data from fsid and\n"
 	       "                  mon_host / mon_initial_members, then exit\n"
+	       "  --monmap FILE   with --mkfs: join an existing cluster whose MonMap\n"
+	       "                  (sepia mon add, then sepia mon getmap -o FILE) names us\n"
 	       "Example: %s --mkfs -i a -c /etc/sepia/sepia.conf && %s -i a -c ...\n",
 	       prog, prog, prog);
 }

@@ -121,7 +121,10 @@ struct mon {
 	struct daemon d; /* first: steps get &mon.d */
 	bool mkfs;       /* --mkfs: create the store and exit */
 	const char *name;
-	uint32_t rank;
+	const char *monmap_file; /* --mkfs --monmap FILE: join an existing cluster */
+	uint32_t rank;           /* index in the committed MonMap (changes) */
+	uint32_t id;             /* consensus member id (stable, monmap.h) */
+	bool in_monmap;          /* false once a committed MonMap removed us */
 	uint8_t fsid[16];
 	struct perf_coll *pc;
 	/* persistence */
@@ -135,21 +138,23 @@ struct mon {
 	bool tick_due;    /* a tick arrived while busy */
 	uint64_t applied; /* last applied (and durable once !busy) index */
 	uint64_t applied_term;
-	uint32_t leader; /* MON_RAFT_NONE if unknown */
+	uint32_t leader; /* member id; MON_RAFT_NONE if unknown */
 	uint64_t term;
 	struct tmr *tick;
 	uint64_t last_tick_ms;
-	uint64_t peer_seen_ms[MONMAP_MAX_MONS];
-	uint64_t leader_since_ms; /* when the current leadership began (quorum) */
-	bool reload;              /* a snapshot replaced the store: reload services */
-	uint64_t snap_want;       /* peers waiting for a snapshot */
-	bool init_proposed;       /* this leader proposed the first maps */
-	bool write_ready;         /* leader that has applied everything before its term */
-	struct mon_txn group;     /* leader: changes queued for the next proposal */
+	uint64_t peer_seen_ms[MONMAP_MAX_ID]; /* by member id */
+	uint64_t leader_since_ms;             /* when the current leadership began (quorum) */
+	bool reload;                          /* a snapshot replaced the store: reload services */
+	uint64_t snap_want;                   /* peers waiting for a snapshot */
+	bool init_proposed;                   /* this leader proposed the first maps */
+	bool write_ready;      /* leader that has applied everything before its term */
+	uint64_t monmap_index; /* leader: index of a MonMap change not applied yet */
+	bool group_solo;       /* the group holds a MonMap change: nothing joins it */
+	struct mon_txn group;  /* leader: changes queued for the next proposal */
 	/* transport (mon_net.c); q_lock guards inq only */
 	struct msg_registry *reg;
 	struct msg_messenger *msgr;
-	struct msg_conn *peers[MONMAP_MAX_MONS];
+	struct msg_conn *peers[MONMAP_MAX_ID]; /* by member id */
 	uv_async_t wake;
 	bool wake_init;
 	pthread_mutex_t q_lock;
@@ -185,7 +190,7 @@ int mon_step_net(struct daemon *d);
 void mon_unstep_net(struct daemon *d);
 /* Registers the monitor protocol and the monitors' own types (40-42). */
 int mon_net_register(struct msg_registry *reg);
-int mon_net_send_rank(struct mon *m, uint32_t rank, struct msg *msg); /* takes msg */
+int mon_net_send_id(struct mon *m, uint32_t id, struct msg *msg); /* takes msg */
 int mon_net_send_raft(struct mon *m, uint32_t to, const uint8_t *p, size_t len);
 int mon_net_forward(struct mon *m, uint64_t fwd_tid, const struct msg *orig);
 int mon_net_fwd_reply(struct msg_conn *c, uint64_t fwd_tid, int rc, const char *status,
@@ -200,7 +205,10 @@ void mon_unstep_consensus(struct daemon *d);
 void mon_consensus_step(struct mon *m, const void *p, size_t len);
 /* Group commit: queues tx's operations (copied) for the next proposal; the
  * group is proposed as one log entry by mon_consensus_flush (end of every
- * drain and tick), or now if it is full. 0, -EAGAIN (not idle), -ENOMEM. */
+ * drain and tick), or now if it is full. A tx holding a MonMap change is
+ * proposed alone in its entry (a joining monitor skips the MonMap changes
+ * its store already has; README "Adding and removing monitors").
+ * 0, -EAGAIN (not idle), -ENOMEM. */
 int mon_consensus_queue(struct mon *m, const struct mon_txn *tx);
 void mon_consensus_flush(struct mon *m);
 bool mon_is_leader(const struct mon *m);
@@ -208,7 +216,15 @@ bool mon_is_leader(const struct mon *m);
 bool mon_can_read(const struct mon *m);
 /* True if this monitor is the leader and may accept writes now. */
 bool mon_can_write(const struct mon *m);
+/* Mask of the RANKS (in the committed MonMap) in the quorum. */
 uint64_t mon_quorum_mask(const struct mon *m);
+/* The committed MonMap changed (applied or reloaded): rank, peers. */
+void mon_monmap_changed(struct mon *m);
+/* Name of member id (the committed MonMap), "" if unknown. */
+const char *mon_id_name(const struct mon *m, uint32_t id);
+/* True while a MonMap change is proposed or the consensus configuration
+ * differs from the MonMap's ids (leader). */
+bool mon_change_in_progress(const struct mon *m);
 
 /* mon_svc.c: map services. */
 void mon_txn_init(struct mon_txn *tx);

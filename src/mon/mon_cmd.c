@@ -402,10 +402,10 @@ static void dispatch(struct mon *m, struct mon_msg_command *cmd, struct msg_conn
 	here = (def->flags ? mon_can_write(m) : mon_can_read(m)) && m->svc.osdmap->epoch > 0;
 	if (here)
 		run_here(m, def, &p, used, cmd, conn, fwd);
-	else if (fwd && m->leader != MON_RAFT_NONE && m->leader != m->rank)
+	else if (fwd && m->leader != MON_RAFT_NONE && m->leader != m->id)
 		reply_to(m, conn, cmd->tid, fwd, -EAGAIN, "not the leader any more; retry", NULL,
 		         0);
-	else if (!fwd && m->leader != MON_RAFT_NONE && m->leader != m->rank)
+	else if (!fwd && m->leader != MON_RAFT_NONE && m->leader != m->id)
 		forward(m, cmd, conn, deadline);
 	else
 		park(m, cmd, conn, fwd, deadline);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* mon/mon_cmd_mon.c - cluster-level commands: status, mon stat,
- * quorum_status, central config (config set|get|rm|dump) and file systems
+/* mon/mon_cmd_mon.c - cluster-level commands: status, mon stat|dump|getmap,
+ * mon add|remove, quorum_status, central config (config set|get|rm|dump) and file systems
  * (fs new|ls|rm|dump); the admin socket's mon_status and quorum_status. */
 #include <errno.h>
 #include <stdio.h>
@@ -35,16 +35,17 @@ static json_t *quorum_json(const struct mon *m, bool names)
 
 json_t *mon_status_json(struct mon *m)
 {
-	const char *lname = m->leader < m->svc.monmap.n ? m->svc.monmap.mons[m->leader].name : "";
+	const char *lname = m->leader == MON_RAFT_NONE ? "" : mon_id_name(m, m->leader);
+	int lrank = m->leader == MON_RAFT_NONE ? -1 : monmap_rank_by_id(&m->svc.monmap, m->leader);
 
-	return json_pack(
-	    "{s:s, s:i, s:s, s:I, s:i, s:s, s:o, s:o, s:I, s:I, s:i, s:i, s:o}", "name", m->name,
-	    "rank", (int)m->rank, "state", state_name(m), "term", (json_int_t)m->term, "leader",
-	    m->leader == MON_RAFT_NONE ? -1 : (int)m->leader, "leader_name", lname, "quorum",
-	    quorum_json(m, false), "quorum_names", quorum_json(m, true), "applied",
-	    (json_int_t)m->applied, "commit", (json_int_t)(m->raft ? mon_raft_commit(m->raft) : 0),
-	    "osdmap_epoch", (int)m->svc.osdmap->epoch, "fsmap_epoch", (int)m->svc.fsmap.epoch,
-	    "monmap", monmap_dump_json(&m->svc.monmap));
+	return json_pack("{s:s, s:i, s:s, s:I, s:i, s:s, s:o, s:o, s:I, s:I, s:i, s:i, s:o}",
+	                 "name", m->name, "rank", (int)m->rank, "state", state_name(m), "term",
+	                 (json_int_t)m->term, "leader", lrank < 0 ? -1 : lrank, "leader_name",
+	                 lname, "quorum", quorum_json(m, false), "quorum_names",
+	                 quorum_json(m, true), "applied", (json_int_t)m->applied, "commit",
+	                 (json_int_t)(m->raft ? mon_raft_commit(m->raft) : 0), "osdmap_epoch",
+	                 (int)m->svc.osdmap->epoch, "fsmap_epoch", (int)m->svc.fsmap.epoch,
+	                 "monmap", monmap_dump_json(&m->svc.monmap));
 }
 
 /* Publishes the status for the admin socket thread (under status_lock). */
@@ -177,8 +178,7 @@ static void status_text(struct mon_cmd_ctx *c, const char *health, json_t *check
 	json_object_foreach(checks, k, v)
 	    mon_cmd_printf(c, "            %s: %s\n", k, json_string_value(v));
 	mon_cmd_printf(c, "\n  services:\n    mon: %zu daemons, quorum %s (leader %s, term %llu)\n",
-	               m->svc.monmap.n, names, m->svc.monmap.mons[m->rank].name,
-	               (unsigned long long)m->term);
+	               m->svc.monmap.n, names, mon_id_name(m, m->id), (unsigned long long)m->term);
 	mon_cmd_printf(c, "    osd: %d osds: %d up, %d in; epoch: e%u\n", ex, up, in, o->epoch);
 	if (m->svc.fsmap.nfs)
 		mon_cmd_printf(c, "    mds: %zu filesystems, %zu daemons\n", m->svc.fsmap.nfs,
@@ -226,13 +226,12 @@ static int cmd_mon_stat(struct mon_cmd_ctx *c)
 	size_t at = 0;
 
 	if (c->json) {
-		mon_cmd_set_json(c,
-		                 json_pack("{s:i, s:I, s:i, s:s, s:o, s:o, s:i}", "epoch",
-		                           (int)m->svc.monmap.epoch, "election_epoch",
-		                           (json_int_t)m->term, "leader", (int)m->rank,
-		                           "leader_name", m->svc.monmap.mons[m->rank].name,
-		                           "quorum", quorum_json(m, false), "quorum_names",
-		                           quorum_json(m, true), "num_mons", (int)m->svc.monmap.n));
+		mon_cmd_set_json(
+		    c, json_pack("{s:i, s:I, s:i, s:s, s:o, s:o, s:i}", "epoch",
+		                 (int)m->svc.monmap.epoch, "election_epoch", (json_int_t)m->term,
+		                 "leader", (int)m->rank, "leader_name", mon_id_name(m, m->id),
+		                 "quorum", quorum_json(m, false), "quorum_names",
+		                 quorum_json(m, true), "num_mons", (int)m->svc.monmap.n));
 		return 0;
 	}
 	mon_cmd_printf(c, "e%u: %zu mons at {", m->svc.monmap.epoch, m->svc.monmap.n);
@@ -245,9 +244,108 @@ static int cmd_mon_stat(struct mon_cmd_ctx *c)
 			                       at ? "," : "", r);
 	names_of(m, q, names, sizeof(names));
 	mon_cmd_printf(c, "}, election epoch %llu, leader %u %s, quorum %s %s\n",
-	               (unsigned long long)m->term, m->rank, m->svc.monmap.mons[m->rank].name,
-	               ranks, names);
+	               (unsigned long long)m->term, m->rank, mon_id_name(m, m->id), ranks, names);
 	return 0;
+}
+
+/* --- monitor membership -------------------------------------------------------- */
+
+/* Queues the MonMap `next` (epoch committed + 1) alone in its entry; the
+ * leader then moves the consensus configuration to its ids, one change per
+ * tick (mon_consensus.c C6). */
+static void propose_monmap(struct mon_cmd_ctx *c, struct monmap *next)
+{
+	struct enc e;
+
+	next->epoch = c->m->svc.monmap.epoch + 1;
+	next->modified_ns = (uint64_t)mon_now_ms() * 1000000u;
+	enc_init(&e);
+	monmap_encode(next, &e);
+	mon_txn_add(&c->tx, MON_OP_MONMAP, e.data, e.len);
+	enc_fini(&e);
+}
+
+static int check_idle(struct mon_cmd_ctx *c)
+{
+	if (!mon_change_in_progress(c->m))
+		return 0;
+	mon_cmd_status(c, "another monitor change is in progress; retry when it is done");
+	return -EBUSY;
+}
+
+static int cmd_mon_add(struct mon_cmd_ctx *c)
+{
+	struct monmap next = c->m->svc.monmap;
+	struct msg_addr a;
+	int rc;
+
+	if (c->nargs != 2)
+		return mon_cmd_usage(c, "mon add NAME IP:PORT");
+	if (msg_addr_parse(c->args[1], &a) < 0) {
+		mon_cmd_status(c, "bad address '%s' (IP:PORT)", c->args[1]);
+		return -EINVAL;
+	}
+	rc = monmap_add(&next, c->args[0], &a);
+	if (rc == -EEXIST) {
+		mon_cmd_status(c, "a monitor named %s or at %s exists", c->args[0], c->args[1]);
+		return rc;
+	}
+	if (rc < 0) {
+		mon_cmd_status(c, "cannot add mon.%s: %s", c->args[0], strerror(-rc));
+		return rc;
+	}
+	if ((rc = check_idle(c)) < 0)
+		return rc;
+	propose_monmap(c, &next);
+	mon_cmd_status(c, "added mon.%s at %s (id %u), monmap epoch %u", c->args[0], c->args[1],
+	               next.mons[monmap_rank(&next, c->args[0])].id, next.epoch);
+	return 0;
+}
+
+static int cmd_mon_remove(struct mon_cmd_ctx *c)
+{
+	struct monmap next = c->m->svc.monmap;
+	int rc;
+
+	if (c->nargs != 1)
+		return mon_cmd_usage(c, "mon remove NAME");
+	if (monmap_remove(&next, c->args[0]) < 0) {
+		mon_cmd_status(c, "no monitor named %s", c->args[0]);
+		return -ENOENT;
+	}
+	if (next.n == 0) {
+		mon_cmd_status(c, "mon.%s is the last monitor", c->args[0]);
+		return -EBUSY;
+	}
+	if ((rc = check_idle(c)) < 0)
+		return rc;
+	propose_monmap(c, &next);
+	mon_cmd_status(c, "removed mon.%s, monmap epoch %u", c->args[0], next.epoch);
+	return 0;
+}
+
+/* The committed MonMap, encoded: the input of sepia-mon --mkfs --monmap. */
+static int cmd_mon_getmap(struct mon_cmd_ctx *c)
+{
+	struct enc e;
+	int rc;
+
+	enc_init(&e);
+	monmap_encode(&c->m->svc.monmap, &e);
+	rc = enc_error(&e);
+	mem_free(c->out);
+	c->out = rc ? NULL : mem_malloc(e.len + 1);
+	if (c->out)
+		memcpy(c->out, e.data, e.len);
+	else if (!rc)
+		rc = -ENOMEM;
+	c->out_len = c->out ? e.len : 0;
+	c->out_cap = c->out ? e.len + 1 : 0;
+	c->json = false;
+	enc_fini(&e);
+	if (rc == 0)
+		mon_cmd_status(c, "got monmap epoch %u", c->m->svc.monmap.epoch);
+	return rc;
 }
 
 static int cmd_mon_dump(struct mon_cmd_ctx *c)
@@ -516,6 +614,9 @@ const struct mon_cmd_def mon_cmds_mon[] = {
 	{ "status", MON_CMD_LEADER, cmd_status, "status" },
 	{ "mon stat", MON_CMD_LEADER, cmd_mon_stat, "mon stat" },
 	{ "mon dump", MON_CMD_READ, cmd_mon_dump, "mon dump" },
+	{ "mon getmap", MON_CMD_READ, cmd_mon_getmap, "mon getmap -o FILE" },
+	{ "mon add", MON_CMD_WRITE, cmd_mon_add, "mon add NAME IP:PORT" },
+	{ "mon remove", MON_CMD_WRITE, cmd_mon_remove, "mon remove NAME" },
 	{ "quorum_status", MON_CMD_LEADER, cmd_quorum_status, "quorum_status" },
 	{ "config set", MON_CMD_WRITE, cmd_config_set, "config set WHO OPTION VALUE" },
 	{ "config rm", MON_CMD_WRITE, cmd_config_rm, "config rm WHO OPTION" },

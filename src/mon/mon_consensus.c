@@ -26,6 +26,11 @@
  *      the last proposal; it is proposed as one entry at the end of every
  *      drain and tick (mon_consensus_flush), or when full, and discarded
  *      (its commands answered -EAGAIN) when the leadership ends.
+ *   C6 a MonMap change is alone in its log entry (group_solo), and the
+ *      consensus configuration follows the committed MonMap: the leader
+ *      proposes one CONF change per tick while the MonMap's ids differ from
+ *      mon_raft_conf (reconcile_conf). So an added monitor is in the MonMap
+ *      before it is a member, and a removed one leaves the MonMap first.
  */
 #include <assert.h>
 #include <errno.h>
@@ -89,12 +94,47 @@ uint64_t mon_quorum_mask(const struct mon *m)
 		return 0;
 	/* In the quorum: members heard from recently, and since this leadership
 	 * began (a monitor that died before the election is not in it). */
-	for (uint32_t r = 0; r < m->svc.monmap.n && r < 64; r++)
-		if (mon_raft_conf_has(conf, r) &&
-		    (r == m->rank || (now - m->peer_seen_ms[r] <= window &&
-		                      m->peer_seen_ms[r] >= m->leader_since_ms)))
+	for (uint32_t r = 0; r < m->svc.monmap.n && r < 64; r++) {
+		uint32_t id = m->svc.monmap.mons[r].id;
+
+		if (mon_raft_conf_has(conf, id) &&
+		    (id == m->id || (now - m->peer_seen_ms[id] <= window &&
+		                     m->peer_seen_ms[id] >= m->leader_since_ms)))
 			mask |= 1ull << r;
+	}
 	return mask;
+}
+
+const char *mon_id_name(const struct mon *m, uint32_t id)
+{
+	int r = monmap_rank_by_id(&m->svc.monmap, id);
+
+	return r < 0 ? "" : m->svc.monmap.mons[r].name;
+}
+
+void mon_monmap_changed(struct mon *m)
+{
+	int r = monmap_rank_by_id(&m->svc.monmap, m->id);
+
+	if (r >= 0)
+		m->rank = (uint32_t)r;
+	if (m->in_monmap && r < 0)
+		log_info(mon, "mon.%s: removed from the monitor map (epoch %u)", m->name,
+		         m->svc.monmap.epoch);
+	m->in_monmap = r >= 0;
+	for (uint32_t id = 0; id < MONMAP_MAX_ID; id++) {
+		if (!m->peers[id] || monmap_rank_by_id(&m->svc.monmap, id) >= 0)
+			continue;
+		msg_conn_mark_down(m->peers[id]); /* a removed monitor */
+		msg_conn_put(m->peers[id]);
+		m->peers[id] = NULL;
+	}
+}
+
+bool mon_change_in_progress(const struct mon *m)
+{
+	return m->group_solo || m->monmap_index ||
+	       monmap_id_mask(&m->svc.monmap) != mon_raft_conf(m->raft);
 }
 
 struct mon_job {
@@ -113,6 +153,7 @@ static void group_reset(struct mon *m)
 {
 	mon_txn_fini(&m->group);
 	mon_txn_init(&m->group);
+	m->group_solo = false;
 }
 
 static void fatal(struct mon *m, const char *what, int rc)
@@ -126,7 +167,7 @@ static void fatal(struct mon *m, const char *what, int rc)
 static void note_role(struct mon *m)
 {
 	uint32_t leader = mon_raft_leader(m->raft);
-	bool was = m->leader == m->rank;
+	bool was = m->leader == m->id;
 
 	m->term = mon_raft_term(m->raft);
 	if (leader == m->leader)
@@ -137,11 +178,11 @@ static void note_role(struct mon *m)
 		log_info(mon, "mon.%s: no leader (term %llu)", m->name,
 		         (unsigned long long)m->term);
 	else
-		log_info(mon, "mon.%s: leader is mon.%s (rank %u, term %llu)", m->name,
-		         m->svc.monmap.mons[leader].name, leader, (unsigned long long)m->term);
-	if (leader == m->rank)
+		log_info(mon, "mon.%s: leader is mon.%s (id %u, term %llu)", m->name,
+		         mon_id_name(m, leader), leader, (unsigned long long)m->term);
+	if (leader == m->id)
 		perf_inc(m->pc, MON_P_ELECTIONS, 1);
-	if (was || leader == m->rank) {
+	if (was || leader == m->id) {
 		if (m->group.n) { /* queued changes of a leadership that ended */
 			group_reset(m);
 			mon_cmd_proposed(m, -EAGAIN, 0);
@@ -150,6 +191,7 @@ static void note_role(struct mon *m)
 		m->write_ready = false;
 		m->osd_leader_init = false;
 		m->init_proposed = false;
+		m->monmap_index = 0;
 	}
 }
 
@@ -217,6 +259,8 @@ static int apply_entries(struct mon *m, struct mon_job *j)
 			log_info(mon, "entry %llu did not apply: %s", (unsigned long long)e->index,
 			         strerror(-rc));
 		j->res[j->nres++] = (struct applied_res){ e->index, e->term, rc };
+		if (m->monmap_index && e->index >= m->monmap_index)
+			m->monmap_index = 0; /* our MonMap change applied (or lost) */
 		m->applied = e->index;
 		m->applied_term = e->term;
 		perf_inc(m->pc, MON_P_APPLIED, 1);
@@ -303,8 +347,8 @@ static void snap_done(int status, void *arg)
 		want &= ~(1ull << p);
 		if (mon_raft_send_snapshot(m->raft, p, j->snap, j->snap_len, j->snap_index,
 		                           &m->act) == 0)
-			log_info(mon, "sent a snapshot at %llu to rank %u",
-			         (unsigned long long)j->snap_index, p);
+			log_info(mon, "sent a snapshot at %llu to mon.%s (id %u)",
+			         (unsigned long long)j->snap_index, mon_id_name(m, p), p);
 		run_actions(m);
 	}
 	if (status < 0)
@@ -346,6 +390,30 @@ static void maybe_bootstrap_maps(struct mon *m)
 	mon_txn_fini(&tx);
 }
 
+/* C6: one CONF change towards the committed MonMap's ids. */
+static void reconcile_conf(struct mon *m)
+{
+	uint64_t want = monmap_id_mask(&m->svc.monmap), conf = mon_raft_conf(m->raft), diff;
+	uint32_t id;
+	bool add;
+	int64_t idx;
+
+	if (!mon_can_write(m) || want == 0 || want == conf)
+		return;
+	diff = want ^ conf;
+	id = (uint32_t)__builtin_ctzll(diff);
+	add = (want >> id) & 1u;
+	idx = mon_raft_propose_conf(m->raft, add, id, &m->act);
+	if (idx > 0 && add)
+		log_info(mon, "proposing to add member id %u (mon.%s) at %lld", id,
+		         mon_id_name(m, id), (long long)idx);
+	else if (idx > 0)
+		log_info(mon, "proposing to remove member id %u at %lld", id, (long long)idx);
+	else if (idx != -EBUSY)
+		log_debug(mon, "cannot propose a configuration change: %s", strerror((int)-idx));
+	run_actions(m);
+}
+
 static void do_tick(struct mon *m)
 {
 	uint64_t now = mon_now_ms();
@@ -360,6 +428,8 @@ static void do_tick(struct mon *m)
 		maybe_bootstrap_maps(m);
 	if (!m->busy && mon_can_write(m) && m->svc.osdmap->epoch > 0)
 		mon_osd_tick(m, now);
+	if (!m->busy)
+		reconcile_conf(m);
 	mon_consensus_flush(m);
 	if (!m->busy && m->snap_want)
 		start_snapshot(m);
@@ -409,6 +479,8 @@ void mon_consensus_flush(struct mon *m)
 	if (m->group.n == 0 || m->busy || !m->raft)
 		return;
 	idx = rc ? rc : mon_raft_propose(m->raft, m->group.e.data, m->group.e.len, &m->act);
+	if (m->group_solo && idx > 0)
+		m->monmap_index = (uint64_t)idx;
 	group_reset(m);
 	if (idx > 0)
 		perf_inc(m->pc, MON_P_PROPOSALS, 1);
@@ -418,16 +490,35 @@ void mon_consensus_flush(struct mon *m)
 	run_actions(m);
 }
 
+static bool txn_has_monmap(const struct mon_txn *tx)
+{
+	struct mon_svc_opref ops[MON_TXN_MAX_OPS];
+	size_t n = 0;
+
+	if (mon_svc_split(tx->e.data, tx->e.len, ops, &n) < 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (ops[i].op == MON_OP_MONMAP)
+			return true;
+	return false;
+}
+
 int mon_consensus_queue(struct mon *m, const struct mon_txn *tx)
 {
+	bool solo;
+
 	if (m->busy)
 		return -EAGAIN;
 	if (enc_error(&tx->e))
 		return enc_error(&tx->e);
-	if (m->group.n + tx->n > MON_TXN_MAX_OPS)
-		mon_consensus_flush(m); /* full: propose it; tx starts the next group */
+	solo = txn_has_monmap(tx);
+	/* full, or a MonMap change on either side (C6): propose the group now;
+	 * tx starts the next one */
+	if (m->group.n && (m->group.n + tx->n > MON_TXN_MAX_OPS || solo || m->group_solo))
+		mon_consensus_flush(m);
 	enc_raw(&m->group.e, tx->e.data, tx->e.len);
 	m->group.n += tx->n;
+	m->group_solo = solo;
 	return enc_error(&m->group.e);
 }
 
@@ -456,7 +547,7 @@ static void timing(struct mon *m, struct mon_raft_timing *t)
 	t->lease_ms = (uint32_t)(cfg_double(c, CFG_KEY_mon_lease) * 1000);
 	t->keep_versions = (uint32_t)cfg_int(c, CFG_KEY_mon_min_versions_kept);
 	t->max_batch = 64;
-	t->seed = tmr_wall_ns() ^ ((uint64_t)m->rank << 32);
+	t->seed = tmr_wall_ns() ^ ((uint64_t)m->id << 32);
 }
 
 static int create_raft(struct mon *m, uint64_t *tick_ms)
@@ -469,7 +560,7 @@ static int create_raft(struct mon *m, uint64_t *tick_ms)
 	if ((rc = load_bootstrap(m, &mask)) < 0 || (rc = mon_store_load(m->store, mask, &st)) < 0)
 		return rc;
 	timing(m, &t);
-	rc = mon_raft_create(m->rank, &t, &st, mon_now_ms(), &m->raft);
+	rc = mon_raft_create(m->id, &t, &st, mon_now_ms(), &m->raft);
 	m->applied = st.applied;
 	mon_store_state_free(&st);
 	tk = (uint64_t)(cfg_double(m->d.cfg, CFG_KEY_mon_tick_interval) * 1000);

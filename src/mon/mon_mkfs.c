@@ -9,8 +9,15 @@
  * the consensus configuration of a fresh store). mkfs writes exactly these
  * and nothing else, identically on every initial member, so a snapshot from
  * any member carries the same values.
+ * Joining (--mkfs --monmap FILE, FILE from `sepia mon getmap -o FILE` after
+ * `sepia mon add`): the fsid and MonMap come from FILE and "bootstrap" is 0,
+ * so the consensus core starts with no configuration and waits for the
+ * leader; it learns the log from index 1 (the MonMap changes up to FILE's
+ * epoch do not apply: they are alone in their entries, see mon_consensus.c
+ * C6) or a snapshot, which replaces these keys.
  * Invariants: after mon_step_store m->store is open, m->fsid is the store's
- * fsid and m->rank is this monitor's index in the stored MonMap. */
+ * fsid, m->rank is this monitor's index in the stored MonMap and m->id its
+ * member id there. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +25,7 @@
 
 #include "common/log.h"
 #include "common/mem.h"
+#include "common/timer.h"
 #include "maps/uuid.h"
 #include "mon/mon.h"
 #include "mon/mon_store.h"
@@ -31,11 +39,50 @@ int mon_step_args(struct daemon *d)
 			m->mkfs = true;
 			continue;
 		}
+		if (strcmp(d->argv[i], "--monmap") == 0 && i + 1 < d->argc) {
+			m->monmap_file = d->argv[++i];
+			continue;
+		}
 		fprintf(stderr, "%s: unknown argument '%s' (see --help)\n", d->prog, d->argv[i]);
 		d->exit_code = 2;
 		return -EINVAL;
 	}
+	if (m->monmap_file && !m->mkfs) {
+		fprintf(stderr, "%s: --monmap needs --mkfs\n", d->prog);
+		d->exit_code = 2;
+		return -EINVAL;
+	}
 	m->name = cfg_id(d->cfg);
+	return 0;
+}
+
+/* The MonMap of a joining monitor (--monmap FILE); takes the fsid from it. */
+static int read_monmap_file(struct mon *m, struct monmap *out)
+{
+	uint8_t buf[16384], cfsid[16];
+	FILE *f = fopen(m->monmap_file, "rb");
+	struct dec d;
+	size_t n;
+	int rc;
+
+	if (!f) {
+		rc = -errno;
+		log_err(mon, "cannot open %s: %s", m->monmap_file, strerror(-rc));
+		return rc;
+	}
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	dec_init(&d, buf, n);
+	if (n == sizeof(buf) || monmap_decode(&d, out) < 0) {
+		log_err(mon, "%s is not a monitor map", m->monmap_file);
+		return -EINVAL;
+	}
+	if (maps_uuid_parse(cfg_str(m->d.cfg, CFG_KEY_fsid), cfsid) == 0 &&
+	    memcmp(cfsid, out->fsid, 16) != 0) {
+		log_err(mon, "the fsid of %s differs from the configuration's", m->monmap_file);
+		return -EINVAL;
+	}
+	memcpy(m->fsid, out->fsid, 16);
 	return 0;
 }
 
@@ -50,10 +97,11 @@ int mon_initial_monmap(struct mon *m, struct monmap *out)
 		return -EINVAL;
 	}
 	out->epoch = 1;
+	out->created_ns = out->modified_ns = tmr_wall_ns();
 	return 0;
 }
 
-/* Ranks of mon_initial_members (all monitors when it is empty). */
+/* Member ids of mon_initial_members (all monitors when it is empty). */
 static int bootstrap_mask(struct mon *m, const struct monmap *mm, uint64_t *mask)
 {
 	char copy[512], *save = NULL, *tok;
@@ -61,7 +109,7 @@ static int bootstrap_mask(struct mon *m, const struct monmap *mm, uint64_t *mask
 
 	*mask = 0;
 	if (!members[0]) {
-		*mask = (mm->n >= 64) ? ~0ull : ((1ull << mm->n) - 1);
+		*mask = monmap_id_mask(mm);
 		return 0;
 	}
 	snprintf(copy, sizeof(copy), "%s", members);
@@ -72,7 +120,7 @@ static int bootstrap_mask(struct mon *m, const struct monmap *mm, uint64_t *mask
 			log_err(mon, "mon_initial_members names '%s', not in mon_host", tok);
 			return -EINVAL;
 		}
-		*mask |= 1ull << r;
+		*mask |= 1ull << mm->mons[r].id;
 	}
 	return 0;
 }
@@ -138,16 +186,28 @@ static int do_mkfs(struct mon *m)
 	uint64_t mask;
 	int rc;
 
-	if (maps_uuid_parse(cfg_str(m->d.cfg, CFG_KEY_fsid), m->fsid) < 0) {
-		log_err(mon, "mkfs needs fsid = <uuid> in the configuration");
-		return -EINVAL;
-	}
-	if ((rc = mon_initial_monmap(m, &mm)) < 0 || (rc = bootstrap_mask(m, &mm, &mask)) < 0)
-		return rc;
-	if (monmap_rank(&mm, m->name) < 0) {
-		log_err(mon, "mon.%s is not in mon_host '%s'", m->name,
-		        cfg_str(m->d.cfg, CFG_KEY_mon_host));
-		return -ENOENT;
+	if (m->monmap_file) {
+		mask = 0; /* joining: no configuration until the leader adds us */
+		if ((rc = read_monmap_file(m, &mm)) < 0)
+			return rc;
+		if (monmap_rank(&mm, m->name) < 0) {
+			log_err(mon, "mon.%s is not in %s: add it first (sepia mon add)", m->name,
+			        m->monmap_file);
+			return -ENOENT;
+		}
+	} else {
+		if (maps_uuid_parse(cfg_str(m->d.cfg, CFG_KEY_fsid), m->fsid) < 0) {
+			log_err(mon, "mkfs needs fsid = <uuid> in the configuration");
+			return -EINVAL;
+		}
+		if ((rc = mon_initial_monmap(m, &mm)) < 0 ||
+		    (rc = bootstrap_mask(m, &mm, &mask)) < 0)
+			return rc;
+		if (monmap_rank(&mm, m->name) < 0) {
+			log_err(mon, "mon.%s is not in mon_host '%s'", m->name,
+			        cfg_str(m->d.cfg, CFG_KEY_mon_host));
+			return -ENOENT;
+		}
 	}
 	if ((rc = store_path(m, path, sizeof(path))) < 0 ||
 	    (rc = mkdirs(cfg_str(m->d.cfg, CFG_KEY_mon_data))) < 0)
@@ -193,6 +253,8 @@ static int load_identity(struct mon *m)
 		return rc;
 	}
 	m->rank = (uint32_t)rc;
+	m->id = mm.mons[rc].id;
+	m->in_monmap = true;
 	m->svc.monmap = mm;
 	return 0;
 }

@@ -11,7 +11,8 @@
  * a time, and only while no consensus batch is in flight (m->busy), so that
  * every consensus call sees a fully persisted previous batch.
  * Invariants: q_lock guards inq and nothing else and is never held while a
- * handler runs; peers[r] is NULL or a lossless connection to rank r.
+ * handler runs; peers[id] is NULL or a lossless connection to the monitor
+ * with member id `id` in the committed MonMap.
  * Edges: dispatch/reset -> enqueue (dispatch thread); on_wake ->
  * mon_net_drain -> route (loop). */
 #include <errno.h>
@@ -225,7 +226,7 @@ static void peer_seen(struct mon *m, struct msg *msg)
 		return;
 	r = monmap_rank(&m->svc.monmap, e->id);
 	if (r >= 0)
-		m->peer_seen_ms[r] = mon_now_ms();
+		m->peer_seen_ms[m->svc.monmap.mons[r].id] = mon_now_ms();
 }
 
 static void handle_fwd(struct mon *m, struct mon_msg_fwd *f)
@@ -317,30 +318,31 @@ static void on_wake(uv_async_t *h)
 
 /* --- sending ----------------------------------------------------------------- */
 
-int mon_net_send_rank(struct mon *m, uint32_t rank, struct msg *msg)
+int mon_net_send_id(struct mon *m, uint32_t id, struct msg *msg)
 {
+	int rank = monmap_rank_by_id(&m->svc.monmap, id);
 	struct msg_entity e;
 	int rc;
 
-	if (rank >= m->svc.monmap.n || rank == m->rank || !m->msgr) {
-		msg_put(msg);
+	if (rank < 0 || id == m->id || !m->msgr) {
+		msg_put(msg); /* not in the MonMap (being added or removed), or us */
 		return -EINVAL;
 	}
-	if (!m->peers[rank]) {
+	if (!m->peers[id]) {
 		rc = msg_entity_set(&e, MSG_ENTITY_MON, m->svc.monmap.mons[rank].name);
 		if (rc == 0)
 			rc = msg_connect(m->msgr, &e, &m->svc.monmap.mons[rank].addr,
-			                 MSG_POLICY_LOSSLESS_PEER, &m->peers[rank]);
+			                 MSG_POLICY_LOSSLESS_PEER, &m->peers[id]);
 		if (rc < 0) {
 			msg_put(msg);
 			return rc;
 		}
 	}
-	if (msg->type == MON_MSG_RAFT && msg_conn_queued(m->peers[rank]) > RAFT_QUEUE_MAX) {
+	if (msg->type == MON_MSG_RAFT && msg_conn_queued(m->peers[id]) > RAFT_QUEUE_MAX) {
 		msg_put(msg); /* the peer is gone: consensus retransmits what matters */
 		return -EAGAIN;
 	}
-	return msg_send(m->peers[rank], msg);
+	return msg_send(m->peers[id], msg);
 }
 
 int mon_net_send_raft(struct mon *m, uint32_t to, const uint8_t *p, size_t len)
@@ -360,7 +362,7 @@ int mon_net_send_raft(struct mon *m, uint32_t to, const uint8_t *p, size_t len)
 	memcpy(r->data, p, len);
 	r->len = (uint32_t)len;
 	msg->priority = MSG_PRIO_HIGH;
-	return mon_net_send_rank(m, to, msg);
+	return mon_net_send_id(m, to, msg);
 }
 
 /* Forwards orig (borrowed) to the leader, as received. */
@@ -371,7 +373,7 @@ int mon_net_forward(struct mon *m, uint64_t fwd_tid, const struct msg *orig)
 	size_t n = orig->front ? buf_len(orig->front) : 0;
 	int rc;
 
-	if (m->leader == MON_RAFT_NONE || m->leader == m->rank)
+	if (m->leader == MON_RAFT_NONE || m->leader == m->id)
 		return -EAGAIN;
 	rc = msg_create_typed(&fwd_ops, &msg);
 	if (rc < 0)
@@ -386,7 +388,7 @@ int mon_net_forward(struct mon *m, uint64_t fwd_tid, const struct msg *orig)
 		msg_put(msg);
 		return -ENOMEM;
 	}
-	return mon_net_send_rank(m, m->leader, msg);
+	return mon_net_send_id(m, m->leader, msg);
 }
 
 int mon_net_fwd_reply(struct msg_conn *c, uint64_t fwd_tid, int rc, const char *status,
@@ -478,7 +480,7 @@ int mon_step_net(struct daemon *d)
 		        msg_addr_str(&m->svc.monmap.mons[m->rank].addr, a), strerror(-rc));
 		goto out_msgr;
 	}
-	log_info(mon, "mon.%s rank %u listening on %s", m->name, m->rank,
+	log_info(mon, "mon.%s rank %u id %u listening on %s", m->name, m->rank, m->id,
 	         msg_addr_str(&m->svc.monmap.mons[m->rank].addr, a));
 	return 0;
 out_msgr:
@@ -505,7 +507,7 @@ void mon_unstep_net(struct daemon *d)
 	mon_cmd_fini(m);
 	msg_messenger_destroy(m->msgr);
 	m->msgr = NULL;
-	for (size_t i = 0; i < MONMAP_MAX_MONS; i++) {
+	for (size_t i = 0; i < MONMAP_MAX_ID; i++) {
 		msg_conn_put(m->peers[i]);
 		m->peers[i] = NULL;
 	}

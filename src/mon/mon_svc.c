@@ -242,6 +242,8 @@ int mon_svc_load(struct mon *m)
 	if (rc < 0) {
 		log_err(mon, "cannot load the maps from the store: %s", strerror(-rc));
 		mon_svc_fini(&m->svc);
+	} else {
+		mon_monmap_changed(m);
 	}
 	return rc;
 }
@@ -467,6 +469,7 @@ static int apply_monmap(struct mon *m, const struct mon_svc_opref *o, struct mon
 		return -EBADMSG;
 	mon_store_batch_put(b, "mon", "monmap", 6, o->p, o->len);
 	m->svc.monmap = next;
+	mon_monmap_changed(m);
 	return 0;
 }
 

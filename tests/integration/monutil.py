@@ -77,6 +77,21 @@ class MonCluster:
                      what=f"mon.{name} admin socket")
             assert self.procs[name].poll() is None, (self.dir / f"mon.{name}.stderr").read_text()
 
+    def join(self, name, ip="127.0.0.1"):
+        """Adds mon.NAME to the running cluster the operator's way: `mon add`,
+        `mon getmap -o FILE`, `sepia-mon --mkfs --monmap FILE`; start() it next."""
+        port = free_ports(1)[0]
+        self.ok("mon", "add", name, f"{ip}:{port}")
+        mapfile = self.dir / f"monmap.{name}"
+        self.ok("mon", "getmap", out=mapfile)
+        r = subprocess.run([str(self.sepia_mon), "--mkfs", "-c", str(self.conf), "-i", name,
+                            "--monmap", str(mapfile)], capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, f"mkfs mon.{name}: {r.stderr}"
+        self.names.append(name)
+        self.ips.append(ip)
+        self.ports.append(port)
+        self.netns.append(None)
+
     def start_all(self):
         self.mkfs()
         for m in self.names:

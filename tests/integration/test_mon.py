@@ -321,3 +321,58 @@ def test_osd_and_crush_commands(cluster, tmp_path):
     assert c.cli("osd", "pool", "rm", "meta", "meta", "--yes-i-really-really-mean-it")[0] == errno.EBUSY
     assert c.cli("fs", "rm", "cephfs")[0] == errno.EPERM
     c.ok("fs", "rm", "cephfs", "--yes-i-really-mean-it")
+
+
+def test_mon_add_and_remove(cluster):
+    """`mon add` + getmap/mkfs --monmap + start: the new monitor catches up and
+    joins the quorum; `mon remove` of another leaves a working 3-monitor
+    cluster; the refusals (-EEXIST, -EINVAL, -ENOENT)."""
+    c = cluster(3)
+    c.leader()
+    c.ok("osd", "pool", "create", "before", "8")
+    assert c.cli("mon", "add", "b", "127.0.0.1:1")[0] == errno.EEXIST
+    assert c.cli("mon", "add", "x", f"127.0.0.1:{c.ports[0]}")[0] == errno.EEXIST
+    assert c.cli("mon", "add", "x", "nowhere")[0] == errno.EINVAL
+    assert c.cli("mon", "remove", "nope")[0] == errno.ENOENT
+
+    c.join("d")
+    c.start("d")
+    assert wait_for(lambda: sorted(c.json("mon", "stat")["quorum_names"]) == ["a", "b", "c", "d"],
+                    timeout=20, what="mon.d in the quorum")
+    st = c.json("mon", "stat")
+    assert st["num_mons"] == 4 and st["epoch"] == 2
+    c.ok("osd", "pool", "create", "with4", "8")
+    target = c.json("osd", "dump")["epoch"]
+    wait_for(lambda: set(epochs(c, c.names).values()) == {target}, timeout=15,
+             what="mon.d to catch up")
+    assert "before" in c.ok("osd", "pool", "ls", conf=c.conf_for(["d"]))
+
+    # remove a (maybe the leader); then stop it
+    rest = ["b", "c", "d"]
+    conf = c.conf_for(rest)
+    wait_for(lambda: c.cli("mon", "remove", "a", conf=conf)[0] == 0, timeout=15,
+             what="mon remove a")
+    wait_for(lambda: c.json("mon", "stat", conf=conf)["num_mons"] == 3
+             and c.leader(among=rest, exclude="a") in rest, timeout=15, what="a removed")
+    time.sleep(1.0)  # the configuration change follows the MonMap
+    c.kill("a")
+    c.leader(among=rest, timeout=10, exclude="a")
+    for i in range(3):
+        wait_for(lambda: c.cli("osd", "pool", "create", f"after{i}", "8", conf=conf)[0] == 0,
+                 timeout=15, what=f"pool after{i}")
+    st = c.json("mon", "stat", conf=conf)
+    assert st["num_mons"] == 3 and sorted(st["quorum_names"]) == rest
+    assert "after2" in c.ok("osd", "pool", "ls", conf=c.conf_for(["d"]))
+    assert c.cli("mon", "remove", "a", conf=conf)[0] == errno.ENOENT
+
+
+def test_mon_remove_last_refused(cluster, tmp_path):
+    c = cluster(1)
+    c.leader()
+    assert c.cli("mon", "remove", "a")[0] == errno.EBUSY
+    c.ok("mon", "getmap", out=tmp_path / "mm")
+    assert (tmp_path / "mm").stat().st_size > 0
+    # a store made from a MonMap that does not name the monitor is refused
+    r = subprocess.run([str(c.sepia_mon), "--mkfs", "-c", str(c.conf), "-i", "z", "--monmap",
+                        str(tmp_path / "mm")], capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0

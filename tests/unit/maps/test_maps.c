@@ -78,6 +78,37 @@ static void test_monmap(void **state)
 	assert_int_equal(m.n, 2);
 }
 
+static void test_monmap_ids(void **state)
+{
+	struct monmap m, back;
+	struct msg_addr a;
+	struct enc e;
+	struct dec d;
+
+	(void)state;
+	monmap_init(&m, fsid);
+	assert_int_equal(monmap_parse_hosts(&m, "b=127.0.0.1:1,c=127.0.0.1:2"), 0);
+	assert_int_equal(m.mons[monmap_rank(&m, "b")].id, 0); /* first map: id = rank */
+	assert_int_equal(m.mons[monmap_rank(&m, "c")].id, 1);
+	/* "a" sorts first: ranks shift, ids do not */
+	msg_addr_parse("127.0.0.1:3", &a);
+	assert_int_equal(monmap_add(&m, "a", &a), 0);
+	assert_int_equal(monmap_rank(&m, "a"), 0);
+	assert_int_equal(m.mons[0].id, 2);
+	assert_int_equal(monmap_rank_by_id(&m, 0), 1); /* b */
+	assert_int_equal(monmap_remove(&m, "b"), 0);
+	assert_int_equal(monmap_rank_by_id(&m, 0), -ENOENT);
+	assert_int_equal(monmap_rank_by_id(&m, 1), 1); /* c keeps id 1 */
+	/* ids survive the wire */
+	enc_init(&e);
+	monmap_encode(&m, &e);
+	dec_init(&d, e.data, e.len);
+	assert_int_equal(monmap_decode(&d, &back), 0);
+	assert_int_equal(back.mons[0].id, 2);
+	assert_int_equal(back.mons[1].id, 1);
+	enc_fini(&e);
+}
+
 static void test_fsmap(void **state)
 {
 	struct fsmap m, back;
@@ -127,6 +158,7 @@ int test_monmap_fsmap_run(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_uuid),
 		cmocka_unit_test(test_monmap),
+		cmocka_unit_test(test_monmap_ids),
 		cmocka_unit_test(test_fsmap),
 	};
 	return cmocka_run_group_tests_name("monmap+fsmap", tests, NULL, NULL);
