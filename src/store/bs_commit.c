@@ -6,9 +6,13 @@
  * Prepared transactions queue in sequence order. One commit job on the wq
  * takes every queued transaction as a group and, for the group:
  *   1 waits for the members' new-extent writes (bs_dio.c) and syncs the
- *     data file once if any member wrote new extents;
+ *     data file once if any member wrote new extents (the data stage);
  *   2 writes each member's batch (no sync): visible to readers -> on_applied;
- *   3 syncs the key-value WAL once -> durable -> on_commit, in order;
+ *   3 takes the next group (everything queued now) and starts its data
+ *     stage on `bs-dsync`, then syncs the key-value WAL once -> durable ->
+ *     on_commit, in order; so one group's data sync overlaps the previous
+ *     group's WAL sync, while no batch is written before its own group's
+ *     data sync returned and groups still commit in queue order;
  *   4 queues the members' deferred blocks (the overlay keeps serving them)
  *     and their freed extents; extents go back to the allocator at once
  *     only if no deferred record is outstanding (a replayed deferred write
@@ -25,7 +29,9 @@
  * yet visible, on_commit for all) and nothing more reaches the disk.
  *
  * Threads: everything here runs on the commit worker except submit,
- * wait_room, drain (queueing threads) and the overlay lookups (readers). */
+ * wait_room, drain (queueing threads), the overlay lookups (readers) and a
+ * data stage started ahead (`bs-dsync`, one thread; it touches only its
+ * group's members until the worker waits for it under dio_lock). */
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -197,6 +203,16 @@ static void release_waiting(struct blockstore *bs)
 	bs->nrelw = 0;
 }
 
+/* One group on its way through the two stages. */
+struct group {
+	struct blockstore *bs;
+	struct bs_ptx **g;
+	size_t n, cap;
+	int rc;     /* data stage result */
+	bool ahead; /* data stage on bs->swq; done says when it finished */
+	bool done;  /* "dio_lock" while ahead */
+};
+
 struct dref {
 	const struct bs_dblk *b;
 	uint64_t seq;
@@ -298,7 +314,13 @@ static int keep_released(struct blockstore *bs, struct bs_ptx *p)
 
 /* ---- the group ---- */
 
-static int write_batches(struct blockstore *bs, struct bs_ptx **g, size_t n, size_t *written)
+static void data_stage_ahead(struct blockstore *bs, struct group *gr);
+static size_t take_group(struct blockstore *bs, struct bs_ptx ***g, size_t *cap);
+
+/* Writes the batches (each visible -> on_applied), takes the next group and
+ * starts its data stage, then syncs the WAL. */
+static int write_batches(struct blockstore *bs, struct bs_ptx **g, size_t n, size_t *written,
+                         struct group *next)
 {
 	char *err = NULL;
 
@@ -312,6 +334,8 @@ static int write_batches(struct blockstore *bs, struct bs_ptx **g, size_t n, siz
 		if (g[*written]->applied)
 			g[*written]->applied(0, g[*written]->arg);
 	}
+	if (!err && (next->n = take_group(bs, &next->g, &next->cap)))
+		data_stage_ahead(bs, next);
 	if (!err)
 		rocksdb_flush_wal(bs->db, 1, &err);
 	if (err) {
@@ -360,19 +384,78 @@ static int sync_data(struct blockstore *bs, struct bs_ptx **g, size_t n)
 	return rc;
 }
 
-/* Durable (or failed): completes every member. The deferred blocks are
- * written in place later (their D records replay after a crash). */
-static int commit_group(struct blockstore *bs, struct bs_ptx **g, size_t n)
+/* Data stage: the members' writes finished and synced (0), or -EIO. The
+ * members' writers are done when it returns, also on failure. */
+static int data_stage(struct blockstore *bs, struct bs_ptx **g, size_t n)
+{
+	if (atomic_load(&bs->state) != BS_FAILED)
+		return sync_data(bs, g, n);
+	for (size_t i = 0; i < n; i++)
+		store_bs_dio_wait(bs, g[i]);
+	return -EIO;
+}
+
+static int ahead_run(void *arg)
+{
+	struct group *gr = arg;
+
+	return data_stage(gr->bs, gr->g, gr->n);
+}
+
+static void ahead_done(int status, void *arg)
+{
+	struct group *gr = arg;
+	struct blockstore *bs = gr->bs;
+
+	pthread_mutex_lock(&bs->dio_lock);
+	gr->rc = status == -ECANCELED ? -EIO : status;
+	gr->done = true;
+	pthread_cond_broadcast(&bs->dio_cv);
+	pthread_mutex_unlock(&bs->dio_lock);
+}
+
+/* Starts gr's data stage on bs-dsync, so that its data sync overlaps the
+ * current group's WAL sync; runs it here if that is not possible. */
+static bool has_data_io(const struct group *gr)
+{
+	for (size_t i = 0; i < gr->n; i++)
+		if (gr->g[i]->data_io)
+			return true;
+	return false;
+}
+
+static void data_stage_ahead(struct blockstore *bs, struct group *gr)
+{
+	gr->done = false;
+	gr->ahead = has_data_io(gr) && wq_submit(bs->swq, ahead_run, ahead_done, gr) == 0;
+	if (!gr->ahead)
+		gr->rc = data_stage(bs, gr->g, gr->n);
+}
+
+static int data_stage_wait(struct blockstore *bs, struct group *gr)
+{
+	if (gr->ahead) {
+		pthread_mutex_lock(&bs->dio_lock);
+		while (!gr->done)
+			pthread_cond_wait(&bs->dio_cv, &bs->dio_lock);
+		pthread_mutex_unlock(&bs->dio_lock);
+		gr->ahead = false;
+	}
+	return gr->rc;
+}
+
+/* Metadata stage, after the data stage returned rc: durable (or failed),
+ * completes every member. Before the WAL sync the next queued group (if
+ * any) is taken into next and its data stage started. The deferred blocks
+ * are written in place later (their D records replay after a crash). */
+static int commit_group(struct blockstore *bs, struct bs_ptx **g, size_t n, int rc,
+                        struct group *next)
 {
 	size_t written = 0;
-	int rc = atomic_load(&bs->state) == BS_FAILED ? -EIO : 0;
 
-	if (rc == 0)
-		rc = sync_data(bs, g, n);
-	else /* the members' writers must be done before they are freed */
-		for (size_t i = 0; i < n; i++)
-			store_bs_dio_wait(bs, g[i]);
-	if (rc == 0 && (rc = write_batches(bs, g, n, &written)) < 0)
+	if (rc == 0 && atomic_load(&bs->state) == BS_FAILED)
+		rc = -EIO; /* a later group's data stage failed meanwhile */
+	if (rc == 0 && (rc = write_batches(bs, g, n, &written, next)) < 0)
 		store_bs_fail(bs, "metadata commit", rc);
 	for (size_t i = 0; i < n; i++) {
 		for (size_t k = 0; k < g[i]->npend; k++)
@@ -411,20 +494,28 @@ static size_t take_group(struct blockstore *bs, struct bs_ptx ***g, size_t *cap)
 	return n;
 }
 
+/* Two stages, the data stage of one group overlapping the metadata stage
+ * (WAL sync) of the one before: cur went through its data stage (or is
+ * going through it on bs-dsync), next is taken during cur's metadata
+ * stage. Groups still commit strictly in queue order. */
 static int commit_job(void *arg)
 {
 	struct blockstore *bs = arg;
-	struct bs_ptx **g = NULL;
-	size_t cap = 0, n;
+	struct group a = { .bs = bs }, b = { .bs = bs }, *cur = &a, *next = &b, *t;
+	size_t n;
 
 	for (;;) {
-		n = take_group(bs, &g, &cap);
+		if (cur->n == 0 && (cur->n = take_group(bs, &cur->g, &cur->cap)))
+			cur->rc = data_stage(bs, cur->g, cur->n);
+		n = cur->n;
 		if (n)
-			commit_group(bs, g, n);
+			commit_group(bs, cur->g, n, data_stage_wait(bs, cur), next);
+		cur->n = 0;
+		t = cur, cur = next, next = t;
 		pthread_mutex_lock(&bs->q_lock);
 		bs->inflight -= (unsigned)n;
 		pthread_cond_broadcast(&bs->q_cv);
-		if (list_is_empty(&bs->queue) && n == 0) {
+		if (list_is_empty(&bs->queue) && n == 0 && cur->n == 0) {
 			bs->running = false;
 			pthread_cond_broadcast(&bs->q_cv);
 			pthread_mutex_unlock(&bs->q_lock);
@@ -436,7 +527,8 @@ static int commit_job(void *arg)
 		     (n && bs->nrelw && bs->dhi)))
 			store_bs_deferred_flush(bs);
 	}
-	mem_free(g);
+	mem_free(a.g);
+	mem_free(b.g);
 	return 0;
 }
 

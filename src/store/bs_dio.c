@@ -34,11 +34,16 @@ struct dio_job {
 
 int store_bs_dio_init(struct blockstore *bs)
 {
+	int rc;
+
 	pthread_mutex_init(&bs->dio_lock, NULL);
 	pthread_cond_init(&bs->dio_cv, NULL);
 	bs->dio_ready = true;
 	if (bs->opts.read_only)
 		return 0;
+	rc = wq_create("bs-dsync", 1, 2, NULL, &bs->swq);
+	if (rc < 0)
+		return rc;
 	return wq_create("bs-data", BS_DIO_THREADS, BS_DIO_MAX, NULL, &bs->dwq);
 }
 
@@ -46,6 +51,8 @@ void store_bs_dio_fini(struct blockstore *bs)
 {
 	if (!bs->dio_ready)
 		return;
+	wq_destroy(bs->swq); /* idle: the commit worker waited for its last job */
+	bs->swq = NULL;
 	wq_destroy(bs->dwq); /* cancelled jobs still complete (-ECANCELED) */
 	bs->dwq = NULL;
 	pthread_mutex_destroy(&bs->dio_lock);

@@ -215,6 +215,7 @@ struct blockstore {
 	pthread_cond_t dio_cv;    /* a data write finished */
 	unsigned dio_inflight;
 	struct wq *dwq; /* "bs-data" writers */
+	struct wq *swq; /* "bs-dsync": the next group's data sync (bs_commit.c) */
 	bool dio_ready; /* dio_lock and dio_cv initialized */
 
 	pthread_mutex_t q_lock; /* "q_lock": queue, inflight, running, cvs */
