@@ -31,9 +31,16 @@ struct work_bucket {
 	uint32_t *perm;
 };
 
+/* Bucket items one crush_do_rule call may evaluate. Real maps need far
+ * fewer (3 replicas from a flat 10,000-device straw2 bucket with two
+ * retries each is 60,000); a hostile map whose nested retries would take
+ * hours stops here, after about a millisecond, and maps what it found. */
+#define CRUSH_WORK_BUDGET 1000000u
+
 struct crush_work {
 	int32_t nbuckets;
 	int result_max;
+	uint64_t budget; /* item evaluations left in this call */
 	struct work_bucket *wb;
 	int *vec; /* 3 * result_max ints */
 };
@@ -273,9 +280,16 @@ static int straw2_choose(const struct crush_bucket *b, int x, int r,
 
 /* Hash functions other than rjenkins1 hash to 0 in Ceph; a validated map
  * only has rjenkins1, so the hash field is not consulted here. */
+static bool budget_is_spent(const struct choose_ctx *c)
+{
+	return c->work->budget == 0;
+}
+
 static int bucket_choose(const struct choose_ctx *c, const struct crush_bucket *b, int r,
                          int position)
 {
+	/* list, straw and straw2 evaluate every item; charge that bound */
+	c->work->budget -= b->size < c->work->budget ? b->size : c->work->budget;
 	switch (b->alg) {
 	case CRUSH_BUCKET_UNIFORM:
 		return perm_choose(b, &c->work->wb[-1 - b->id], c->x, r);
@@ -420,6 +434,8 @@ static bool firstn_one(const struct choose_ctx *c, const struct choose_req *q,
 		for (;;) { /* retry bucket */
 			int r = rep + q->parent_r + (int)ftotal;
 
+			if (budget_is_spent(c))
+				return false;
 			a = firstn_attempt(c, q, t, r, flocal, &in, itemp);
 			if (a == ATTEMPT_OK)
 				return true;
@@ -534,7 +550,7 @@ static void choose_indep(const struct choose_ctx *c, const struct choose_req *q,
 
 	for (rep = q->outpos; rep < endpos; rep++)
 		indep_set(q, rep, CRUSH_ITEM_UNDEF);
-	for (ftotal = 0; left > 0 && ftotal < t->tries; ftotal++) {
+	for (ftotal = 0; left > 0 && ftotal < t->tries && !budget_is_spent(c); ftotal++) {
 		for (rep = q->outpos; rep < endpos; rep++) {
 			if (q->out[rep] != CRUSH_ITEM_UNDEF)
 				continue;
@@ -666,6 +682,7 @@ int crush_do_rule(const struct crush_map *map, int ruleno, int x, int *result, i
 	rule = map->rules[ruleno];
 	for (i = 0; i < cw->nbuckets; i++)
 		cw->wb[i].perm_n = cw->wb[i].perm_x = 0;
+	cw->budget = CRUSH_WORK_BUDGET;
 	s.w = cw->vec;
 	s.o = s.w + result_max;
 	s.c = s.o + result_max;
