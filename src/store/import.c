@@ -12,7 +12,6 @@
  * committed whenever it carries TXN_BYTES of data or TXN_OPS ops, so memory
  * stays bounded for objects of any size. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -51,43 +50,6 @@ static struct store_oid cur_oid(const struct imp *im)
 	return (struct store_oid){ .nspace = im->ns, .name = im->name, .snap = im->snap };
 }
 
-struct waiter {
-	pthread_mutex_t lock; /* "lock": done, status */
-	pthread_cond_t cv;
-	bool done;
-	int status;
-};
-
-static void on_commit(int status, void *arg)
-{
-	struct waiter *w = arg;
-
-	pthread_mutex_lock(&w->lock);
-	w->status = status;
-	w->done = true;
-	pthread_cond_signal(&w->cv);
-	pthread_mutex_unlock(&w->lock);
-}
-
-/* Queues t and waits until it is durable; takes ownership of t. */
-static int commit(struct store *st, struct store_txn *t)
-{
-	struct waiter w = { .lock = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
-	int rc = store_queue_transaction(st, t, NULL, on_commit, &w);
-
-	if (rc < 0) {
-		store_txn_destroy(t);
-		return rc;
-	}
-	pthread_mutex_lock(&w.lock);
-	while (!w.done)
-		pthread_cond_wait(&w.cv, &w.lock);
-	pthread_mutex_unlock(&w.lock);
-	pthread_cond_destroy(&w.cv);
-	pthread_mutex_destroy(&w.lock);
-	return w.status;
-}
-
 /* Commits the open transaction (apply pass) when full or when forced. */
 static int txn_flush(struct imp *im, bool force)
 {
@@ -97,7 +59,7 @@ static int txn_flush(struct imp *im, bool force)
 		return 0;
 	if (!force && im->tbytes < TXN_BYTES && store_txn_count(im->t) < TXN_OPS)
 		return 0;
-	rc = commit(im->st, im->t);
+	rc = store_apply_transaction(im->st, im->t);
 	im->t = NULL;
 	im->tbytes = 0;
 	return rc < 0 ? rc : store_txn_create(&im->t);
@@ -331,7 +293,7 @@ static int clear_coll(struct store *st, const char *cid)
 			store_txn_destroy(t);
 			return rc;
 		}
-		rc = commit(st, t);
+		rc = store_apply_transaction(st, t);
 		if (rc < 0)
 			return rc;
 	}
@@ -349,7 +311,7 @@ static int prepare_coll(struct imp *im)
 	if (rc == 0)
 		rc = store_txn_coll_create(t, im->cid);
 	if (rc == 0)
-		rc = commit(im->st, t);
+		rc = store_apply_transaction(im->st, t);
 	else
 		store_txn_destroy(t);
 	return rc;

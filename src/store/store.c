@@ -168,8 +168,10 @@ int store_apply_transaction(struct store *st, struct store_txn *t)
 	struct waiter w = { .lock = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 	int rc = store_queue_transaction(st, t, NULL, wait_commit, &w);
 
-	if (rc < 0)
+	if (rc < 0) {
+		store_txn_destroy(t); /* refused before queueing: still ours */
 		return rc;
+	}
 	pthread_mutex_lock(&w.lock);
 	while (!w.done)
 		pthread_cond_wait(&w.cv, &w.lock);

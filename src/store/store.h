@@ -157,10 +157,8 @@ int store_txn_move_rename(struct store_txn *t, const char *src_cid, const struct
  * -EIO (failed store), -ENOMEM. Callbacks may be NULL. */
 int store_queue_transaction(struct store *st, struct store_txn *t, store_txn_fn *on_applied,
                             store_txn_fn *on_commit, void *arg);
-/* Queues t and waits for on_commit; returns its status. t is consumed on 0
- * and also when the commit itself failed (-EIO after queueing, e.g. a data
- * write or sync error); callers that must tell the two -EIO apart use
- * store_queue_transaction. */
+/* Queues t and waits for on_commit; returns its status. Always consumes t:
+ * a transaction refused at queueing (validation, -EROFS) is destroyed too. */
 int store_apply_transaction(struct store *st, struct store_txn *t);
 
 /* ---- reads: see every applied transaction ---- */

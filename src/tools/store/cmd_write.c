@@ -64,8 +64,7 @@ static int put_kvs(struct store_txn *t, const struct tool_args *a, const struct 
 }
 
 /* Builds and applies the put; clears *tp once it is handed to the store
- * (store_apply_transaction does not say whether a failed t was consumed:
- * a tool about to exit rather leaks it than risks a double free). */
+ * (store_apply_transaction always consumes it). */
 static int put_txn(struct store *st, const struct tool_args *a, struct store_txn **tp,
                    struct buf *data)
 {

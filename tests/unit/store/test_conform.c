@@ -96,18 +96,15 @@ void test_colls(void **state)
 	t = txn();
 	store_txn_coll_create(t, "1.0");
 	assert_int_equal(store_apply_transaction(st, t), -EEXIST);
-	store_txn_destroy(t);
 	t = txn();
 	store_txn_touch(t, "9.9", &o);
 	assert_int_equal(store_apply_transaction(st, t), -ENOENT);
-	store_txn_destroy(t);
 	t = txn();
 	store_txn_touch(t, "1.0", &o);
 	apply_ok(st, t);
 	t = txn();
 	store_txn_coll_remove(t, "1.0");
 	assert_int_equal(store_apply_transaction(st, t), -ENOTEMPTY);
-	store_txn_destroy(t);
 	t = txn();
 	store_txn_remove(t, "1.0", &o);
 	store_txn_coll_remove(t, "1.0");
@@ -274,7 +271,6 @@ void test_clone_move(void **state)
 	t = txn();
 	store_txn_move_rename(t, "c", &a, "d", &a);
 	assert_int_equal(store_apply_transaction(ts->st, t), -EEXIST);
-	store_txn_destroy(t);
 }
 
 struct lst {
@@ -338,7 +334,6 @@ void test_atomic_reject(void **state)
 	buf_put(b);
 	store_txn_remove(t, "c", &missing); /* fails validation */
 	assert_int_equal(store_apply_transaction(ts->st, t), -ENOENT);
-	store_txn_destroy(t);
 	assert_int_equal(store_stat(ts->st, "c", &a, &sst), -ENOENT);
 	assert_int_equal(store_fsck(ts->st, STORE_FSCK_DEEP, NULL, NULL), 0);
 }
@@ -516,10 +511,6 @@ void test_random_vs_memstore(void **state)
 		r1 = store_apply_transaction(bs->st, t1);
 		r2 = store_apply_transaction(ms.st, t2);
 		assert_int_equal(r1, r2);
-		if (r1 < 0) {
-			store_txn_destroy(t1);
-			store_txn_destroy(t2);
-		}
 		if (round % 50 == 49)
 			maybe_reopen(bs);
 		for (int k = 0; k < 5; k++) {
