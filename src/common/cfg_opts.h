@@ -140,7 +140,52 @@
 	X(mon_command_timeout, CFG_DOUBLE, "10", "0.1", "600", CFG_D_MON, 0,    \
 	  "seconds a command waits for a leader or a quorum before -ETIMEDOUT")
 
+/* osd: the object storage daemon */
+#define CFG_OPTS_OSD(X)                                                        \
+	X(osd_op_num_shards, CFG_INT, "4", "1", "64", CFG_D_OSD, CFG_F_STARTUP,  \
+	  "op queue shards: ops of one PG stay in one shard, in order")         \
+	X(osd_op_num_threads_per_shard, CFG_INT, "1", "1", "16", CFG_D_OSD,     \
+	  CFG_F_STARTUP, "worker threads serving each op queue shard")          \
+	X(osd_client_message_cap, CFG_INT, "256", "1", "", CFG_D_OSD, 0,         \
+	  "client ops queued in the OSD before it stops reading more")          \
+	X(osd_client_message_size_cap, CFG_SIZE, "500M", "1M", "", CFG_D_OSD, 0, \
+	  "bytes of client ops queued in the OSD before it stops reading more")  \
+	X(osd_max_object_size, CFG_SIZE, "128M", "4K", "", CFG_D_OSD, 0,         \
+	  "largest object a write may create or extend (-EFBIG beyond)")       \
+	X(osd_max_object_name_len, CFG_INT, "2048", "1", "2048", CFG_D_OSD, 0,   \
+	  "longest object name accepted (-ENAMETOOLONG beyond)")               \
+	X(osd_max_attr_size, CFG_SIZE, "64K", "1", "16M", CFG_D_OSD, 0,          \
+	  "largest xattr value accepted (-EFBIG beyond)")                       \
+	X(osd_min_pg_log_entries, CFG_INT, "250", "10", "", CFG_D_OSD, 0,        \
+	  "PG log entries kept (the window for duplicate detection)")           \
+	X(osd_max_pg_log_entries, CFG_INT, "3000", "10", "", CFG_D_OSD, 0,       \
+	  "PG log entries at which the log is trimmed back to the minimum")     \
+	X(osd_map_cache_size, CFG_INT, "500", "10", "", CFG_D_OSD, 0,            \
+	  "recent OSD map incrementals kept in memory for sharing with peers")  \
+	X(osd_beacon_report_interval, CFG_DOUBLE, "30", "0.1", "3600", CFG_D_OSD, \
+	  0, "seconds between beacons to the monitors")                        \
+	X(osd_mon_report_interval, CFG_DOUBLE, "5", "0.1", "600", CFG_D_OSD, 0,  \
+	  "seconds between PG statistics reports to the monitors")             \
+	X(osd_tick_interval, CFG_DOUBLE, "1", "0.01", "60", CFG_D_OSD, 0,        \
+	  "seconds between the OSD's housekeeping ticks")                      \
+	X(osd_crush_initial_weight, CFG_DOUBLE, "1", "0", "", CFG_D_OSD, 0,      \
+	  "CRUSH weight given to a new OSD at its first boot")                  \
+	X(osd_uuid, CFG_STR, "", "", "", CFG_D_OSD, CFG_F_STARTUP,               \
+	  "this OSD's uuid at --mkfs; empty picks a random one")
+
+/* client: the object client (src/rados) */
+#define CFG_OPTS_CLIENT(X)                                                     \
+	X(rados_mon_op_timeout, CFG_DOUBLE, "30", "0", "", CFG_D_CLIENT | CFG_D_TOOL, \
+	  0, "seconds a monitor request may take (0: wait forever)")           \
+	X(rados_osd_op_timeout, CFG_DOUBLE, "0", "0", "", CFG_D_CLIENT | CFG_D_TOOL, \
+	  0, "seconds an object op may take before -ETIMEDOUT (0: wait forever)") \
+	X(objecter_inflight_ops, CFG_INT, "1024", "1", "", CFG_D_CLIENT | CFG_D_TOOL, \
+	  0, "object ops in flight per client before new ones wait")           \
+	X(objecter_inflight_op_bytes, CFG_SIZE, "100M", "1", "",                 \
+	  CFG_D_CLIENT | CFG_D_TOOL, 0,                                          \
+	  "bytes of object op data in flight per client before new ops wait")
+
 #define CFG_OPTS_LIST(X)                                                       \
 	CFG_OPTS_COMMON(X) CFG_OPTS_MSG(X) CFG_OPTS_DAEMONS(X) CFG_OPTS_STORE(X) \
-	CFG_OPTS_MON(X)
+	CFG_OPTS_MON(X) CFG_OPTS_OSD(X) CFG_OPTS_CLIENT(X)
 /* clang-format on */

@@ -2,6 +2,7 @@
 /* monc/mon_proto.c - codecs of the monitor protocol's messages. Decoders
  * check every length against MON_*_MAX and return -EBADMSG. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "common/enc.h"
@@ -446,11 +447,215 @@ const struct msg_type_ops mon_osd_failure_ops = {
 	.decode = failure_decode,
 };
 
+/* --- PG stats ------------------------------------------------------------- */
+
+/* clang-format off */
+static const char *const pg_state_names[] = {
+	"creating", "active", "clean", "down", "peering", "degraded", "undersized",
+	"remapped", "recovering", "recovery_wait", "backfilling", "backfill_wait",
+	"incomplete", "stale", "scrubbing", "deep", "inconsistent", "repair", "activating",
+};
+/* clang-format on */
+
+const char *mon_pg_state_str(uint32_t state, char *buf, size_t n)
+{
+	size_t used = 0;
+
+	if (n == 0)
+		return buf;
+	buf[0] = '\0';
+	if (state == 0) {
+		snprintf(buf, n, "unknown");
+		return buf;
+	}
+	for (unsigned i = 0; i < sizeof(pg_state_names) / sizeof(pg_state_names[0]); i++) {
+		int w;
+
+		if (!(state & (1u << i)))
+			continue;
+		w = snprintf(buf + used, n - used, "%s%s", used ? "+" : "", pg_state_names[i]);
+		if (w < 0 || (size_t)w >= n - used)
+			break;
+		used += (size_t)w;
+	}
+	return buf;
+}
+
+static void pg_stat_encode(struct enc *e, const struct mon_pg_stat *p)
+{
+	size_t pos = enc_begin(e, 1, 1);
+
+	enc_s64(e, p->pool);
+	enc_u32(e, p->ps);
+	enc_u32(e, p->state);
+	enc_u32(e, p->reported_epoch);
+	enc_u8(e, p->nup);
+	for (unsigned i = 0; i < p->nup; i++)
+		enc_s32(e, p->up[i]);
+	enc_u8(e, p->nacting);
+	for (unsigned i = 0; i < p->nacting; i++)
+		enc_s32(e, p->acting[i]);
+	enc_u32(e, p->last_update_epoch);
+	enc_u64(e, p->last_update_v);
+	enc_u64(e, p->num_objects);
+	enc_u64(e, p->num_bytes);
+	enc_u64(e, p->num_objects_degraded);
+	enc_u64(e, p->num_objects_misplaced);
+	enc_u64(e, p->num_objects_unfound);
+	enc_u64(e, p->num_bytes_recovering);
+	enc_u64(e, p->num_rd);
+	enc_u64(e, p->num_rd_bytes);
+	enc_u64(e, p->num_wr);
+	enc_u64(e, p->num_wr_bytes);
+	enc_u64(e, p->last_scrub_ns);
+	enc_u64(e, p->last_deep_scrub_ns);
+	enc_end(e, pos);
+}
+
+static int dec_osd_set(struct dec *d, uint8_t *n, int32_t *set)
+{
+	int rc = dec_u8(d, n);
+
+	if (rc == 0 && *n > MON_PG_SIZE_MAX)
+		rc = -EBADMSG;
+	for (unsigned i = 0; rc == 0 && i < *n; i++)
+		rc = dec_s32(d, &set[i]);
+	return rc;
+}
+
+static int pg_stat_decode(struct dec *d, struct mon_pg_stat *p)
+{
+	uint64_t *u64s[] = { &p->last_update_v,
+		             &p->num_objects,
+		             &p->num_bytes,
+		             &p->num_objects_degraded,
+		             &p->num_objects_misplaced,
+		             &p->num_objects_unfound,
+		             &p->num_bytes_recovering,
+		             &p->num_rd,
+		             &p->num_rd_bytes,
+		             &p->num_wr,
+		             &p->num_wr_bytes,
+		             &p->last_scrub_ns,
+		             &p->last_deep_scrub_ns };
+	struct dec body;
+	uint8_t v;
+	int rc = dec_begin(d, 1, &v, &body);
+
+	if (rc == 0)
+		rc = dec_s64(&body, &p->pool);
+	if (rc == 0)
+		rc = dec_u32(&body, &p->ps);
+	if (rc == 0)
+		rc = dec_u32(&body, &p->state);
+	if (rc == 0 && (p->state & ~(uint32_t)MON_PG_STATE_ALL))
+		rc = -EBADMSG;
+	if (rc == 0)
+		rc = dec_u32(&body, &p->reported_epoch);
+	if (rc == 0)
+		rc = dec_osd_set(&body, &p->nup, p->up);
+	if (rc == 0)
+		rc = dec_osd_set(&body, &p->nacting, p->acting);
+	if (rc == 0)
+		rc = dec_u32(&body, &p->last_update_epoch);
+	for (size_t i = 0; rc == 0 && i < sizeof(u64s) / sizeof(u64s[0]); i++)
+		rc = dec_u64(&body, u64s[i]);
+	if (rc == 0)
+		dec_end(d, &body);
+	return rc;
+}
+
+static void pg_stats_encode(const struct msg *m, struct enc *e)
+{
+	const struct mon_msg_pg_stats *s = (const void *)m;
+
+	enc_s32(e, s->osd);
+	enc_u32(e, s->epoch);
+	enc_u64(e, s->stamp_ns);
+	enc_u64(e, s->total_bytes);
+	enc_u64(e, s->used_bytes);
+	enc_u64(e, s->avail_bytes);
+	enc_u64(e, s->num_objects);
+	enc_u32(e, s->npgs);
+	for (uint32_t i = 0; i < s->npgs; i++)
+		pg_stat_encode(e, &s->pgs[i]);
+}
+
+static int pg_stats_decode(struct msg *m, struct dec *d, uint8_t v)
+{
+	struct mon_msg_pg_stats *s = (void *)m;
+	uint32_t n = 0;
+	int rc = dec_s32(d, &s->osd);
+
+	(void)v;
+	if (rc == 0)
+		rc = dec_u32(d, &s->epoch);
+	if (rc == 0)
+		rc = dec_u64(d, &s->stamp_ns);
+	if (rc == 0)
+		rc = dec_u64(d, &s->total_bytes);
+	if (rc == 0)
+		rc = dec_u64(d, &s->used_bytes);
+	if (rc == 0)
+		rc = dec_u64(d, &s->avail_bytes);
+	if (rc == 0)
+		rc = dec_u64(d, &s->num_objects);
+	if (rc == 0)
+		rc = dec_count(d, 6, &n);
+	if (rc == 0 && n > MON_PG_STATS_MAX)
+		rc = -EBADMSG;
+	if (rc == 0) {
+		s->pgs = mem_calloc(n ? n : 1, sizeof(*s->pgs));
+		rc = s->pgs ? 0 : -ENOMEM;
+	}
+	for (s->npgs = 0; rc == 0 && s->npgs < n; s->npgs++)
+		rc = pg_stat_decode(d, &s->pgs[s->npgs]);
+	return rc;
+}
+
+static void pg_stats_fini(struct msg *m)
+{
+	mem_free(((struct mon_msg_pg_stats *)(void *)m)->pgs);
+}
+
+const struct msg_type_ops mon_pg_stats_ops = {
+	.type = MON_MSG_PG_STATS,
+	.name = "pg_stats",
+	.version = 1,
+	.compat = 1,
+	.size = sizeof(struct mon_msg_pg_stats),
+	.encode = pg_stats_encode,
+	.decode = pg_stats_decode,
+	.fini = pg_stats_fini,
+};
+
+int mon_pg_stats_create(uint32_t npgs, struct mon_msg_pg_stats **out)
+{
+	struct mon_msg_pg_stats *s;
+	struct msg *m;
+	int rc;
+
+	if (npgs > MON_PG_STATS_MAX)
+		return -EINVAL;
+	rc = msg_create_typed(&mon_pg_stats_ops, &m);
+	if (rc < 0)
+		return rc;
+	s = (void *)m;
+	s->pgs = mem_calloc(npgs ? npgs : 1, sizeof(*s->pgs));
+	if (!s->pgs) {
+		msg_put(m);
+		return -ENOMEM;
+	}
+	s->npgs = npgs;
+	*out = s;
+	return 0;
+}
+
 int mon_proto_register(struct msg_registry *reg)
 {
 	static const struct msg_type_ops *const all[] = {
 		&mon_command_ops,  &mon_command_reply_ops, &mon_subscribe_ops,   &mon_map_ops,
-		&mon_osd_boot_ops, &mon_osd_beacon_ops,    &mon_osd_failure_ops,
+		&mon_osd_boot_ops, &mon_osd_beacon_ops,    &mon_osd_failure_ops, &mon_pg_stats_ops,
 	};
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {

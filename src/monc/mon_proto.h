@@ -25,6 +25,7 @@ enum mon_proto_type {
 	MON_MSG_OSD_BOOT = 20,
 	MON_MSG_OSD_BEACON = 21,
 	MON_MSG_OSD_FAILURE = 22,
+	MON_MSG_PG_STATS = 23,
 };
 
 #define MON_CMD_MAX      (64 * 1024) /* command JSON text */
@@ -108,8 +109,65 @@ struct mon_msg_osd_failure {
 	bool still_alive;    /* cancels the reporter's earlier report */
 };
 
+/* PG states (Ceph's names, joined with '+': "active+clean"). */
+enum mon_pg_state {
+	MON_PG_CREATING = 1 << 0,
+	MON_PG_ACTIVE = 1 << 1,
+	MON_PG_CLEAN = 1 << 2,
+	MON_PG_DOWN = 1 << 3,
+	MON_PG_PEERING = 1 << 4,
+	MON_PG_DEGRADED = 1 << 5,
+	MON_PG_UNDERSIZED = 1 << 6,
+	MON_PG_REMAPPED = 1 << 7,
+	MON_PG_RECOVERING = 1 << 8,
+	MON_PG_RECOVERY_WAIT = 1 << 9,
+	MON_PG_BACKFILLING = 1 << 10,
+	MON_PG_BACKFILL_WAIT = 1 << 11,
+	MON_PG_INCOMPLETE = 1 << 12,
+	MON_PG_STALE = 1 << 13,
+	MON_PG_SCRUBBING = 1 << 14,
+	MON_PG_DEEP = 1 << 15,
+	MON_PG_INCONSISTENT = 1 << 16,
+	MON_PG_REPAIR = 1 << 17,
+	MON_PG_ACTIVATING = 1 << 18,
+	MON_PG_STATE_ALL = (1 << 19) - 1,
+};
+/* Writes "active+clean" (or "unknown" for 0) into buf; returns buf. */
+const char *mon_pg_state_str(uint32_t state, char *buf, size_t n);
+
+#define MON_PG_SIZE_MAX  16    /* OSDs in an up or acting set */
+#define MON_PG_STATS_MAX 65536 /* PGs in one report */
+
+/* One PG as its primary sees it. */
+struct mon_pg_stat {
+	int64_t pool;
+	uint32_t ps;
+	uint32_t state;          /* enum mon_pg_state */
+	uint32_t reported_epoch; /* the primary's map epoch */
+	uint8_t nup, nacting;
+	int32_t up[MON_PG_SIZE_MAX], acting[MON_PG_SIZE_MAX];
+	uint32_t last_update_epoch;
+	uint64_t last_update_v;
+	uint64_t num_objects, num_bytes; /* logical, one copy */
+	uint64_t num_objects_degraded, num_objects_misplaced, num_objects_unfound;
+	uint64_t num_bytes_recovering; /* bytes still to recover or backfill */
+	uint64_t num_rd, num_rd_bytes, num_wr, num_wr_bytes; /* client ops served */
+	uint64_t last_scrub_ns, last_deep_scrub_ns;          /* wall clock, 0 never */
+};
+
+/* An OSD's periodic report: its store usage and its primary PGs. */
+struct mon_msg_pg_stats {
+	struct msg m;
+	int32_t osd;
+	uint32_t epoch;
+	uint64_t stamp_ns;                                          /* wall clock */
+	uint64_t total_bytes, used_bytes, avail_bytes, num_objects; /* statfs */
+	uint32_t npgs;
+	struct mon_pg_stat *pgs; /* owned array */
+};
+
 extern const struct msg_type_ops mon_command_ops, mon_command_reply_ops, mon_subscribe_ops,
-    mon_map_ops, mon_osd_boot_ops, mon_osd_beacon_ops, mon_osd_failure_ops;
+    mon_map_ops, mon_osd_boot_ops, mon_osd_beacon_ops, mon_osd_failure_ops, mon_pg_stats_ops;
 
 /* Registers every type above. 0, -EEXIST, -ENOMEM. */
 int mon_proto_register(struct msg_registry *reg);
@@ -123,5 +181,7 @@ int mon_command_reply_create(uint64_t tid, int32_t rc, const char *status, const
 int mon_map_create(uint8_t kind, uint32_t newest, struct mon_msg_map **out);
 int mon_map_set_full(struct mon_msg_map *m, uint32_t epoch, const void *p, uint32_t len);
 int mon_map_add_inc(struct mon_msg_map *m, uint32_t epoch, const void *p, uint32_t len);
+/* An empty report with room for npgs (zeroed) PG entries. 0, -EINVAL, -ENOMEM. */
+int mon_pg_stats_create(uint32_t npgs, struct mon_msg_pg_stats **out);
 
 #endif /* SEPIA_MONC_MON_PROTO_H */

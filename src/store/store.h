@@ -157,6 +157,14 @@ int store_txn_move_rename(struct store_txn *t, const char *src_cid, const struct
  * -EIO (failed store), -ENOMEM. Callbacks may be NULL. */
 int store_queue_transaction(struct store *st, struct store_txn *t, store_txn_fn *on_applied,
                             store_txn_fn *on_commit, void *arg);
+/* Serialises t for replication (the primary sends it, replicas apply it):
+ * the op list, then the write data shared with t's bufs, not copied. *out
+ * is a new buf (caller owns). 0 or -ENOMEM. */
+int store_txn_encode(const struct store_txn *t, struct buf **out);
+/* Rebuilds a transaction from store_txn_encode's output; write data slices
+ * b (no copy). Names and sizes are checked as by the builders. 0, -EBADMSG,
+ * -ENOMEM; *out untouched on error. */
+int store_txn_decode(const struct buf *b, struct store_txn **out);
 /* Queues t and waits for on_commit; returns its status. Always consumes t:
  * a transaction refused at queueing (validation, -EROFS) is destroyed too. */
 int store_apply_transaction(struct store *st, struct store_txn *t);
