@@ -14,7 +14,8 @@ add_library(sepia_mon_daemon STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/mon_cmd_pool.c
   ${CMAKE_CURRENT_SOURCE_DIR}/mon_cmd_crush.c
   ${CMAKE_CURRENT_SOURCE_DIR}/mon_sub.c
-  ${CMAKE_CURRENT_SOURCE_DIR}/mon_osd.c)
+  ${CMAKE_CURRENT_SOURCE_DIR}/mon_osd.c
+  ${CMAKE_CURRENT_SOURCE_DIR}/mon_pg.c)
 target_link_libraries(sepia_mon_daemon PUBLIC sepia_mon_core sepia_monc sepia_maps sepia_crush
   sepia_msg sepia_common)
 add_executable(sepia-mon ${CMAKE_CURRENT_SOURCE_DIR}/main.c)

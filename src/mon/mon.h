@@ -22,6 +22,7 @@
 #include "maps/fsmap.h"
 #include "maps/monmap.h"
 #include "maps/osdmap.h"
+#include "monc/mon_proto.h"
 #include "mon/raft.h"
 
 struct mon_store;
@@ -106,6 +107,24 @@ struct mon_osd_track {
 	uint32_t nreporters;
 };
 
+/* The PG map at the leader (mon_pg.c): soft state from OSD reports. */
+struct mon_pg_entry {
+	struct mon_pg_stat st;
+	int osd; /* the reporting primary */
+	uint64_t recv_ms;
+};
+struct mon_pg_osd {
+	bool have;
+	uint64_t recv_ms;
+	uint64_t total, used, avail, objects;
+};
+struct mon_pgmap {
+	struct mon_pg_entry *pgs; /* sorted by (pool, ps) */
+	size_t n, cap;
+	struct mon_pg_osd *osd; /* by OSD id */
+	size_t nosd;
+};
+
 enum {
 	MON_P_PROPOSALS,
 	MON_P_APPLIED,
@@ -167,6 +186,7 @@ struct mon {
 	struct mon_osd_track *otrack;
 	size_t n_otrack;
 	bool osd_leader_init;
+	struct mon_pgmap pgmap;
 	/* status for the admin socket thread; status_lock guards status_snap */
 	pthread_mutex_t status_lock;
 	json_t *status_snap;
@@ -281,6 +301,14 @@ void mon_sub_fini(struct mon *m);
 void mon_osd_handle(struct mon *m, struct msg *msg); /* leader; takes msg */
 void mon_osd_tick(struct mon *m, uint64_t now);
 void mon_osd_fini(struct mon *m);
+
+/* mon_pg.c: PG statistics at the leader. */
+struct mon_cmd_ctx;
+void mon_pg_handle(struct mon *m, struct msg *msg); /* leader; takes msg */
+void mon_pg_fini(struct mon *m);
+void mon_pg_health(const struct mon *m, json_t *checks);
+void mon_pg_status_text(struct mon_cmd_ctx *c);
+json_t *mon_pg_status_json(const struct mon *m);
 /* CRUSH edits shared with the commands: ensures bucket `name` of type
  * `type` exists under `parent` (created if missing). */
 int mon_crush_ensure_bucket(struct crush_map *c, const char *name, const char *type, int32_t parent,

@@ -241,13 +241,13 @@ static size_t prefix_words(const char *prefix, const char *const *w, size_t n)
 static const struct mon_cmd_def *find_cmd(const char *const *w, size_t n, size_t *used)
 {
 	const struct mon_cmd_def *tables[] = { mon_cmds_osd, mon_cmds_pool, mon_cmds_crush,
-		                               mon_cmds_mon };
-	const size_t sizes[] = { mon_n_cmds_osd, mon_n_cmds_pool, mon_n_cmds_crush,
-		                 mon_n_cmds_mon };
+		                               mon_cmds_mon, mon_cmds_pg };
+	const size_t sizes[] = { mon_n_cmds_osd, mon_n_cmds_pool, mon_n_cmds_crush, mon_n_cmds_mon,
+		                 mon_n_cmds_pg };
 	const struct mon_cmd_def *best = NULL;
 
 	*used = 0;
-	for (size_t t = 0; t < 4; t++)
+	for (size_t t = 0; t < sizeof(sizes) / sizeof(sizes[0]); t++)
 		for (size_t i = 0; i < sizes[t]; i++) {
 			size_t k = prefix_words(tables[t][i].prefix, w, n);
 

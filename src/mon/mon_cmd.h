@@ -48,8 +48,10 @@ struct mon_cmd_def {
 	const char *usage;
 };
 
-extern const struct mon_cmd_def mon_cmds_osd[], mon_cmds_pool[], mon_cmds_crush[], mon_cmds_mon[];
-extern const size_t mon_n_cmds_osd, mon_n_cmds_pool, mon_n_cmds_crush, mon_n_cmds_mon;
+extern const struct mon_cmd_def mon_cmds_osd[], mon_cmds_pool[], mon_cmds_crush[], mon_cmds_mon[],
+    mon_cmds_pg[];
+extern const size_t mon_n_cmds_osd, mon_n_cmds_pool, mon_n_cmds_crush, mon_n_cmds_mon,
+    mon_n_cmds_pg;
 
 /* Output helpers. */
 void mon_cmd_printf(struct mon_cmd_ctx *c, const char *fmt, ...)

@@ -148,6 +148,7 @@ static json_t *health_checks(const struct mon *m, const char **overall)
 		         (long long)cfg_int(m->d.cfg, CFG_KEY_mon_osd_pool_default_size));
 		json_object_set_new(checks, "TOO_FEW_OSDS", json_string(buf));
 	}
+	mon_pg_health(m, checks);
 	if (json_object_size(checks))
 		*overall = "HEALTH_WARN";
 	return checks;
@@ -186,8 +187,7 @@ static void status_text(struct mon_cmd_ctx *c, const char *health, json_t *check
 	mon_cmd_printf(c, "\n  data:\n    pools:   %zu pools, %llu pgs\n", o->npools,
 	               (unsigned long long)total_pgs(o));
 	if (o->npools)
-		mon_cmd_printf(c, "    pgs:     %llu unknown (no PG stats reported yet)\n",
-		               (unsigned long long)total_pgs(o));
+		mon_pg_status_text(c);
 }
 
 static int cmd_status(struct mon_cmd_ctx *c)
@@ -207,14 +207,13 @@ static int cmd_status(struct mon_cmd_ctx *c)
 	}
 	mon_cmd_set_json(
 	    c, json_pack("{s:s, s:{s:s, s:o}, s:I, s:o, s:o, s:o, s:{s:i, s:i, s:i,"
-	                 " s:i}, s:{s:i, s:I}, s:o}",
+	                 " s:i}, s:o, s:o}",
 	                 "fsid", maps_uuid_str(m->fsid, fsid), "health", "status", health, "checks",
 	                 checks, "election_epoch", (json_int_t)m->term, "quorum",
 	                 quorum_json(m, false), "quorum_names", quorum_json(m, true), "monmap",
 	                 monmap_dump_json(&m->svc.monmap), "osdmap", "epoch", (int)o->epoch,
-	                 "num_osds", ex, "num_up_osds", up, "num_in_osds", in, "pgmap", "num_pools",
-	                 (int)o->npools, "num_pgs", (json_int_t)total_pgs(o), "fsmap",
-	                 fsmap_dump_json(&m->svc.fsmap)));
+	                 "num_osds", ex, "num_up_osds", up, "num_in_osds", in, "pgmap",
+	                 mon_pg_status_json(m), "fsmap", fsmap_dump_json(&m->svc.fsmap)));
 	return 0;
 }
 

@@ -190,6 +190,7 @@ static void note_role(struct mon *m)
 		mon_svc_drop_pending(m);
 		m->write_ready = false;
 		m->osd_leader_init = false;
+		mon_pg_fini(m); /* soft state: refilled by the OSDs' next reports */
 		m->init_proposed = false;
 		m->monmap_index = 0;
 	}
@@ -626,6 +627,7 @@ void mon_unstep_consensus(struct daemon *d)
 	tmr_destroy(m->tick);
 	wq_destroy(m->wq); /* delivers the pending done: the last batch completes */
 	mon_osd_fini(m);
+	mon_pg_fini(m);
 	mon_store_batch_destroy(m->batch);
 	mon_svc_fini(&m->svc);
 	mon_raft_destroy(m->raft);

@@ -236,7 +236,7 @@ static void handle_fwd(struct mon *m, struct mon_msg_fwd *f)
 	struct buf *b = NULL;
 	int rc = -EBADMSG;
 
-	if (ops && ops->type >= MON_MSG_COMMAND && ops->type <= MON_MSG_OSD_FAILURE &&
+	if (ops && ops->type >= MON_MSG_COMMAND && ops->type <= MON_MSG_PG_STATS &&
 	    buf_create(&b) == 0 && buf_append(b, f->front, f->len) == 0)
 		rc = msg_registry_decode(m->reg, f->type, f->version, b, NULL, NULL, &inner);
 	else
@@ -251,6 +251,8 @@ static void handle_fwd(struct mon *m, struct mon_msg_fwd *f)
 		((struct mon_msg_command *)(void *)inner)->tid = f->fwd_tid;
 		mon_cmd_handle(m, (void *)inner, f->m.conn, true);
 		msg_put(inner);
+	} else if (mon_is_leader(m) && inner->type == MON_MSG_PG_STATS) {
+		mon_pg_handle(m, inner);
 	} else if (mon_is_leader(m)) {
 		mon_osd_handle(m, inner);
 	} else {
@@ -286,6 +288,12 @@ static void route(struct mon *m, struct msg *msg)
 	case MON_MSG_OSD_FAILURE:
 		if (mon_is_leader(m))
 			mon_osd_handle(m, msg_get(msg));
+		else if (m->leader != MON_RAFT_NONE)
+			mon_net_forward(m, 0, msg);
+		break;
+	case MON_MSG_PG_STATS:
+		if (mon_is_leader(m))
+			mon_pg_handle(m, msg_get(msg));
 		else if (m->leader != MON_RAFT_NONE)
 			mon_net_forward(m, 0, msg);
 		break;

@@ -12,16 +12,27 @@
 
 /* --- small types ----------------------------------------------------------- */
 
+/* A reqid with no entity (type 0: an OSD-internal update) encodes as a
+ * single 0 byte instead of the entity. */
 void osd_reqid_encode(struct enc *e, const struct osd_reqid *r)
 {
-	msg_entity_encode(&r->name, e);
+	enc_u8(e, r->name.type != 0);
+	if (r->name.type != 0)
+		msg_entity_encode(&r->name, e);
 	enc_u64(e, r->inc);
 	enc_u64(e, r->tid);
 }
 
 int osd_reqid_decode(struct dec *d, struct osd_reqid *r)
 {
-	int rc = msg_entity_decode(d, &r->name);
+	uint8_t has;
+	int rc = dec_u8(d, &has);
+
+	if (rc == 0 && has > 1)
+		rc = -EBADMSG;
+	memset(&r->name, 0, sizeof(r->name));
+	if (rc == 0 && has)
+		rc = msg_entity_decode(d, &r->name);
 
 	if (rc == 0)
 		rc = dec_u64(d, &r->inc);
@@ -761,11 +772,12 @@ int osd_list_reply_decode(struct dec *d, struct osd_list_entry **ents, uint32_t 
 	}
 	if (rc == 0)
 		rc = osd_list_cursor_decode(d, next);
-	if (rc == 0)
+	if (rc == 0) {
 		rc = dec_u8(d, &e);
-	if (rc == 0 && e > 1) {
-		osd_list_cursor_fini(next);
-		rc = -EBADMSG;
+		if (rc == 0 && e > 1)
+			rc = -EBADMSG;
+		if (rc < 0)
+			osd_list_cursor_fini(next);
 	}
 	if (rc < 0) {
 		osd_list_entries_free(v, i);

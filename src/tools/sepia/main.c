@@ -37,6 +37,8 @@ static const char *const mon_usage =
     "  osd getcrushmap -o FILE | osd setcrushmap -i FILE\n"
     "      (edit with sepia-crush decompile / compile)\n"
     "  osd map POOL OBJECT\n"
+    "  pg stat | pg dump | pg ls [POOL]  PG states and counts reported by OSDs\n"
+    "  df                             raw and per-pool usage\n"
     "  config set WHO OPTION VALUE | config get WHO [OPTION] | config dump\n"
     "  fs new NAME METADATA_POOL DATA_POOL | fs ls | fs rm NAME | fs dump\n";
 
