@@ -71,7 +71,8 @@ enum osd_op_code {
 	OSD_OP_CMPXATTR = 6,               /* name, arg = enum osd_cmp | mode << 8, indata =
 	                                  * operand; -ECANCELED if false */
 	OSD_OP_ASSERT_EXISTS = 7,          /* -ENOENT if missing */
-	OSD_OP_ASSERT_VERSION = 8,         /* arg = user version; -ERANGE/-EOVERFLOW */
+	OSD_OP_ASSERT_VERSION = 8,         /* arg = user version; object newer: -ERANGE,
+	                                    * older: -EOVERFLOW (as librados) */
 	OSD_OP_OMAP_GET_KEYS = 9,          /* name = start after, arg = max -> key list */
 	OSD_OP_OMAP_GET_VALS = 10,         /* name = start after, name2 = prefix, arg = max -> kv */
 	OSD_OP_OMAP_GET_VALS_BY_KEYS = 11, /* indata = key list -> kv list */

@@ -1,0 +1,420 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* osd/pg_op.c - client ops at the primary, in order: map epochs (hold for
+ * a newer map, share ours with an older client), the PG check, request
+ * validation, duplicate detection from the PG log, per-object ordering,
+ * execution (osd_exec), and for writes the start of replication.
+ *
+ * DESIGN
+ * A client op (struct osd_opreq) is in exactly one place at a time: the
+ * shard queue, shard->waiting_map (its epoch is newer than the shard's
+ * map), an object's waiters (an earlier write on the object is not yet
+ * applied here), a repop (its update is in flight: r->op or r->dups), or
+ * freed after its last reply (osd_opreq_done).
+ * Invariants: O1 ops on one object start executing in arrival order, and
+ * never before every earlier write on it is applied locally (the store
+ * shows a transaction to reads only then); O2 a request's reqid is in the
+ * PG log iff its update was queued, so a resend is answered from the log
+ * (or joins the repop in flight) and never applied twice; O3 an error is
+ * answered once with ACK|ONDISK and leaves no trace (no log entry, no
+ * store change).
+ * Edges: queue -> pg_handle_op; local apply of the object's last write ->
+ * pg_requeue_waiters -> pg_handle_op(ordered); map -> retry_waiting_map. */
+#include <errno.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/log.h"
+#include "common/mem.h"
+#include "common/perf.h"
+#include "common/timer.h"
+#include "store/store.h"
+#include "osd/pg.h"
+
+/* --- replies --------------------------------------------------------------------- */
+
+/* Sends a reply to op's connection: result, flags, version; with_ops
+ * echoes each op's rval and outdata. */
+static void send_reply(struct osd_shard *sh, struct osd_opreq *op, int result, uint32_t flags,
+                       struct osd_eversion ver, uint64_t uv, bool with_ops)
+{
+	struct osd_msg_op *m = op->m;
+	struct osd_msg_opreply *r;
+	uint64_t out = 0;
+
+	if (!m->m.conn || osd_opreply_msg_create(with_ops ? m->nops : 0, &r) < 0)
+		return;
+	r->tid = m->tid;
+	r->result = result;
+	r->flags = flags;
+	r->epoch = sh->map ? sh->map->map->epoch : 0;
+	r->pool = m->pool;
+	r->ps = m->ps;
+	r->version = ver;
+	r->user_version = uv;
+	for (uint32_t i = 0; with_ops && i < m->nops; i++) {
+		r->ops[i].code = m->ops[i].code;
+		r->ops[i].rval = m->ops[i].rval;
+		if (m->ops[i].outdata && result == 0) {
+			r->ops[i].outdata = buf_get(m->ops[i].outdata);
+			out += buf_len(m->ops[i].outdata);
+		}
+	}
+	if (osd_opreply_msg_seal(r) < 0) {
+		msg_put(&r->m);
+		return;
+	}
+	perf_inc(sh->osd->pc, OSD_P_OP_OUT_BYTES, out);
+	msg_send(m->m.conn, &r->m);
+}
+
+/* Counts a finished op and frees it. */
+static void op_finish(struct osd_shard *sh, struct osd_opreq *op, bool write)
+{
+	uint64_t lat = tmr_now_ns() - op->start_ns;
+
+	perf_avg_add(sh->osd->pc, OSD_P_OP_LAT, lat);
+	perf_avg_add(sh->osd->pc, write ? OSD_P_OP_W_LAT : OSD_P_OP_R_LAT, lat);
+	osd_opreq_done(sh, op);
+}
+
+void pg_op_reply_error(struct osd_shard *sh, struct osd_opreq *op, int result, uint32_t flags)
+{
+	send_reply(sh, op, result, flags | OSD_F_ACK | OSD_F_ONDISK, (struct osd_eversion){ 0 }, 0,
+	           true);
+	if (flags & OSD_F_RETRY)
+		perf_inc(sh->osd->pc, OSD_P_OP_RETRY, 1);
+	op_finish(sh, op, false);
+}
+
+void pg_op_reply_write(struct osd_shard *sh, struct osd_opreq *op, const struct pg_repop *r,
+                       uint32_t flags, bool last)
+{
+	send_reply(sh, op, r->entry.result, flags, r->entry.version, r->entry.user_version, true);
+	if (last)
+		op_finish(sh, op, true);
+}
+
+/* --- checks ------------------------------------------------------------------------ */
+
+static bool name_ok(const char *s, size_t max)
+{
+	return strnlen(s, max + 1) <= max;
+}
+
+/* Request validation (section 5 of the issue): 0 or the -errno to answer. */
+static int validate(const struct osd *o, const struct osd_msg_op *m, bool *write)
+{
+	bool pgop = m->flags & OSD_F_PGOP;
+
+	*write = false;
+	if (m->nops == 0 || m->nops > OSD_OPS_MAX)
+		return -EINVAL;
+	if (!name_ok(m->oid, o->lim.max_name_len) || !name_ok(m->nspace, o->lim.max_name_len))
+		return -ENAMETOOLONG;
+	if (!pgop && !m->oid[0])
+		return -EINVAL;
+	for (uint32_t i = 0; i < m->nops; i++) {
+		const struct osd_op *op = &m->ops[i];
+
+		if (!osd_op_is_valid(op->code))
+			return -EOPNOTSUPP;
+		if ((op->code == OSD_OP_PGLS) != pgop)
+			return -EINVAL; /* PG ops and object ops do not mix */
+		if (osd_op_is_write(op->code)) {
+			if (!(m->flags & OSD_F_WRITE))
+				return -EINVAL;
+			*write = true;
+		}
+	}
+	return 0;
+}
+
+/* Finds the PG this request is for, answering it when it cannot run here.
+ * NULL when answered. */
+static struct pg *op_pg(struct osd_shard *sh, struct osd_opreq *op, const struct osdmap *map,
+                        bool *write)
+{
+	struct osd_msg_op *m = op->m;
+	const struct osdmap_pool *pool = osdmap_pool(map, m->pool);
+	struct osdmap_pg pgid;
+	struct pg *pg;
+	int rc;
+
+	if (!pool) {
+		pg_op_reply_error(sh, op, -ENOENT, 0);
+		return NULL;
+	}
+	if (m->ps >= pool->place.pg_num) {
+		pg_op_reply_error(sh, op, -EINVAL, OSD_F_RETRY);
+		return NULL;
+	}
+	if ((rc = validate(sh->osd, m, write)) < 0) {
+		pg_op_reply_error(sh, op, rc, 0);
+		return NULL;
+	}
+	if (!(m->flags & OSD_F_PGOP) &&
+	    (osdmap_object_pg(map, m->pool, m->nspace, m->oid, &pgid) < 0 || pgid.ps != m->ps)) {
+		pg_op_reply_error(sh, op, -EINVAL, OSD_F_RETRY); /* the client's map is off */
+		return NULL;
+	}
+	pg = pg_lookup(sh, (struct osdmap_pg){ m->pool, m->ps });
+	if (!pg || pg->state != PG_ST_ACTIVE || !pg->is_primary) {
+		pg_op_reply_error(sh, op, -EAGAIN, OSD_F_RETRY);
+		return NULL;
+	}
+	return pg;
+}
+
+/* --- reads --------------------------------------------------------------------------- */
+
+static void do_pgop(struct osd_shard *sh, struct pg *pg, struct osd_opreq *op)
+{
+	struct osd_msg_op *m = op->m;
+	int result = 0;
+
+	for (uint32_t i = 0; i < m->nops && result == 0; i++)
+		if (osd_exec_pgls(sh->osd->store, pg->cid, &m->ops[i]) < 0 &&
+		    !(m->ops[i].flags & OSD_OP_F_FAILOK))
+			result = m->ops[i].rval;
+	perf_inc(sh->osd->pc, OSD_P_OP_R, 1);
+	send_reply(sh, op, result, OSD_F_ACK | OSD_F_ONDISK, pg->info.last_update, 0, true);
+	op_finish(sh, op, false);
+}
+
+static void do_read(struct osd_shard *sh, struct pg *pg, struct osd_opreq *op)
+{
+	struct osd_msg_op *m = op->m;
+	struct osd_exec x;
+	int rc = osd_exec_init(&x, sh->osd->store, pg->cid, m->nspace, m->oid, &sh->osd->lim, 0);
+
+	if (rc < 0) {
+		log_warn(pg, "pg %s: cannot read object info of %s: %s", pg->name, m->oid,
+		         strerror(-rc));
+		pg_op_reply_error(sh, op, rc, 0);
+		return;
+	}
+	rc = osd_exec_run(&x, m->ops, m->nops);
+	pg->num_rd++;
+	pg->num_rd_bytes += x.rd_bytes;
+	perf_inc(sh->osd->pc, OSD_P_OP_R, 1);
+	send_reply(sh, op, rc, OSD_F_ACK | OSD_F_ONDISK, x.oi.version, x.oi.user_version, true);
+	osd_exec_fini(&x);
+	op_finish(sh, op, false);
+}
+
+/* --- writes -------------------------------------------------------------------------- */
+
+/* O2: a resend of a request whose update is logged. true if handled. */
+static bool do_dup(struct osd_shard *sh, struct pg *pg, struct osd_opreq *op)
+{
+	const struct osd_log_entry *e = pg_log_find(&pg->log, &op->m->reqid);
+	struct list_node *n;
+
+	if (!e)
+		return false;
+	perf_inc(sh->osd->pc, OSD_P_OP_DUP, 1);
+	if (osd_eversion_cmp(e->version, pg->info.last_complete) > 0)
+		LIST_FOR_EACH(n, &pg->repops)
+		{
+			struct pg_repop *r = LIST_CONTAINER(n, struct pg_repop, node);
+
+			if (osd_eversion_cmp(r->entry.version, e->version) == 0 && !r->done) {
+				osd_opreq_wait(op, "waiting for the original's commit");
+				list_push_back(&r->dups, &op->it.node);
+				return true;
+			}
+		}
+	send_reply(sh, op, e->result, OSD_F_ACK | OSD_F_ONDISK, e->version, e->user_version, false);
+	op_finish(sh, op, true);
+	return true;
+}
+
+static struct pg_repop *repop_new(struct osd_shard *sh, struct pg *pg, struct osd_opreq *op,
+                                  const struct osd_log_entry *e)
+{
+	struct pg_repop *r = mem_calloc(1, sizeof(*r));
+
+	if (!r || osd_log_entry_copy(&r->entry, e) < 0) {
+		mem_free(r);
+		return NULL;
+	}
+	r->tid = sh->next_tid++;
+	r->op = op;
+	r->epoch = sh->map->map->epoch;
+	list_init(&r->dups);
+	(void)pg;
+	return r;
+}
+
+/* Queues the transaction here, records the update in the PG and starts the
+ * repops. Takes t. 0 or -errno (nothing changed). */
+static int submit(struct osd_shard *sh, struct pg *pg, struct osd_opreq *op, struct pg_obj *obj,
+                  struct store_txn *t, const struct osd_log_entry *e, struct pg_info *ni)
+{
+	struct pg_repop *r = repop_new(sh, pg, op, e);
+	bool trim = osd_eversion_cmp(ni->log_tail, pg->info.log_tail) > 0;
+	int rc = r ? 0 : -ENOMEM;
+
+	if (rc == 0 && pg->nacting > 1)
+		rc = store_txn_encode(t, &r->txn);
+	if (rc == 0)
+		rc = osd_shard_queue_txn(sh, t, pg->id, r->tid, false);
+	if (rc < 0) {
+		store_txn_destroy(t);
+		if (r) {
+			osd_log_entry_fini(&r->entry);
+			buf_put(r->txn);
+			mem_free(r);
+		}
+		return rc;
+	}
+	if (pg_log_append(&pg->log, e) < 0)
+		log_err(pg, "pg %s: out of memory for the log: duplicates may be missed", pg->name);
+	if (trim)
+		pg_log_trim(&pg->log, ni->log_tail);
+	pg->info = *ni;
+	r->trim_to = ni->log_tail;
+	r->obj = obj;
+	obj->writing++;
+	list_push_back(&pg->repops, &r->node);
+	osd_opreq_wait(op, "waiting for sub ops");
+	pg_repop_send(sh, pg, r);
+	return 0;
+}
+
+/* Builds the update of a successful run: object info, log entry, PG info. */
+static int build_update(struct osd_shard *sh, struct pg *pg, struct osd_opreq *op,
+                        struct osd_exec *x, struct pg_obj *obj)
+{
+	struct osd_msg_op *m = op->m;
+	struct osd_eversion v = { sh->map->map->epoch, pg->info.last_update.v + 1 }, trim_to;
+	struct pg_info ni = pg->info;
+	struct osd_obj_info oi;
+	struct store_txn *t = NULL;
+	bool deleted, trim;
+	struct osd_log_entry e;
+	int rc;
+
+	if (v.epoch < pg->info.last_update.epoch)
+		v.epoch = pg->info.last_update.epoch;
+	if ((rc = osd_exec_finish(x, v, &oi, &deleted, &t)) < 0)
+		return rc;
+	e = (struct osd_log_entry){
+		.op = deleted ? OSD_LOG_DELETE : OSD_LOG_MODIFY,
+		.version = v,
+		.prior_version = x->oi.version,
+		.reqid = m->reqid,
+		.user_version = oi.user_version,
+		.mtime_ns = oi.mtime_ns,
+		.nspace = m->nspace,
+		.oid = m->oid,
+	};
+	trim = pg_log_trim_point(&pg->log, sh->osd->log_min, sh->osd->log_max,
+	                         pg->info.last_complete, &trim_to);
+	ni.last_update = v;
+	if (trim)
+		ni.log_tail = trim_to;
+	rc = pg_log_txn(t, pg->cid, &ni, &e, trim, trim_to);
+	if (rc < 0) {
+		store_txn_destroy(t);
+		return rc;
+	}
+	rc = submit(sh, pg, op, obj, t, &e, &ni);
+	if (rc == 0) {
+		struct pg_repop *r = LIST_CONTAINER(pg->repops.prev, struct pg_repop, node);
+
+		r->d_objects = (int64_t)!deleted - (int64_t)x->existed;
+		r->d_bytes =
+		    (int64_t)(deleted ? 0 : oi.size) - (int64_t)(x->existed ? x->oi.size : 0);
+		r->in_bytes = x->wr_bytes;
+	}
+	return rc;
+}
+
+static void do_write(struct osd_shard *sh, struct pg *pg, struct osd_opreq *op, struct pg_obj *obj)
+{
+	struct osd_msg_op *m = op->m;
+	uint64_t mtime = m->mtime_ns ? m->mtime_ns : tmr_wall_ns();
+	struct osd_exec x;
+	int rc =
+	    osd_exec_init(&x, sh->osd->store, pg->cid, m->nspace, m->oid, &sh->osd->lim, mtime);
+
+	perf_inc(sh->osd->pc, OSD_P_OP_W, 1);
+	if (rc == 0)
+		rc = osd_exec_run(&x, m->ops, m->nops);
+	if (rc == 0)
+		rc = build_update(sh, pg, op, &x, obj);
+	osd_exec_fini(&x);
+	if (rc < 0)
+		pg_op_reply_error(sh, op, rc, 0);
+}
+
+/* --- entry ----------------------------------------------------------------------------- */
+
+/* Holds op until the shard has its map epoch. */
+static void wait_map(struct osd_shard *sh, struct osd_opreq *op)
+{
+	osd_opreq_wait(op, "waiting for map");
+	list_push_back(&sh->waiting_map, &op->it.node);
+	osd_map_want(sh->osd, op->m->epoch);
+}
+
+void pg_handle_op(struct osd_shard *sh, struct osd_opreq *op, bool ordered)
+{
+	const struct osdmap *map = sh->map ? sh->map->map : NULL;
+	struct osd_msg_op *m = op->m;
+	struct pg_obj *obj = NULL;
+	struct pg *pg;
+	bool write;
+
+	PG_ASSERT_OWNER(sh);
+	if (atomic_load(&sh->osd->stopping)) {
+		osd_opreq_done(sh, op); /* no reply: the client resends elsewhere */
+		return;
+	}
+	if (!map || m->epoch > map->epoch) {
+		wait_map(sh, op);
+		return;
+	}
+	if (m->epoch < map->epoch && m->m.conn)
+		osd_map_share(sh->osd, m->m.conn, m->epoch, map);
+	if (!(pg = op_pg(sh, op, map, &write)))
+		return;
+	if (m->flags & OSD_F_PGOP) {
+		do_pgop(sh, pg, op);
+		return;
+	}
+	if (write && do_dup(sh, pg, op))
+		return;
+	if (!ordered || write) {
+		obj = pg_obj_get(pg, m->nspace, m->oid);
+		if (!obj) {
+			pg_op_reply_error(sh, op, -ENOMEM, 0);
+			return;
+		}
+	}
+	if (!ordered && (obj->writing || !list_is_empty(&obj->waiters))) {
+		osd_opreq_wait(op, "waiting for an earlier write on the object"); /* O1 */
+		list_push_back(&obj->waiters, &op->it.node);
+		return;
+	}
+	osd_opreq_wait(op, "executing");
+	if (write)
+		do_write(sh, pg, op, obj);
+	else
+		do_read(sh, pg, op);
+	if (obj && !ordered)
+		pg_obj_release(pg, obj);
+	pg_publish(pg);
+}
+
+void pg_requeue_waiters(struct osd_shard *sh, struct pg *pg, struct pg_obj *o)
+{
+	struct list_node *n;
+
+	o->writing++; /* pin o while the ops run */
+	while (o->writing == 1 && (n = list_pop_front(&o->waiters)))
+		pg_handle_op(sh, LIST_CONTAINER(n, struct osd_opreq, it.node), true);
+	o->writing--;
+	pg_obj_release(pg, o);
+}
