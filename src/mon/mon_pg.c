@@ -2,7 +2,8 @@
 /* mon/mon_pg.c - the PG map at the leader: the latest statistics each PG's
  * primary reported (MON_MSG_PG_STATS) and each OSD's store usage, and the
  * commands and status lines built from them (`pg stat`, `pg dump`, `pg ls`,
- * `df`, the pgs/usage part of `status` and the PG health checks).
+ * `df`, the pgs/usage part of `status` and the PG health checks), and `pg
+ * map PGID` (from the committed OSD map alone).
  *
  * DESIGN
  * Like Ceph's manager, this is soft state: kept only in memory at the
@@ -469,7 +470,7 @@ static int cmd_pg_stat(struct mon_cmd_ctx *c)
 {
 	struct pg_summary s;
 	uint64_t total, used, avail;
-	char a[32], b[32], t[32], st[256];
+	char a[32], b[32], t[32], d[32], st[256];
 
 	if (c->json) {
 		mon_cmd_set_json(c, mon_pg_status_json(c->m));
@@ -487,7 +488,7 @@ static int cmd_pg_stat(struct mon_cmd_ctx *c)
 		               mon_pg_state_str(s.by[i].state, st, sizeof(st)));
 	mon_cmd_printf(c, "; %s data, %s used, %s / %s avail\n", human(s.bytes, a, sizeof(a)),
 	               human(used, b, sizeof(b)), human(avail, t, sizeof(t)),
-	               human(total, a, sizeof(a)));
+	               human(total, d, sizeof(d)));
 	mem_free(s.by);
 	return 0;
 }
@@ -575,7 +576,67 @@ static int cmd_df(struct mon_cmd_ctx *c)
 	return 0;
 }
 
+static json_t *osd_list_json(const int *v, int n)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; a && i < n; i++)
+		json_array_append_new(a, json_integer(v[i]));
+	return a;
+}
+
+static void osd_list_text(char *buf, size_t n, const int *v, int cnt)
+{
+	size_t at = (size_t)snprintf(buf, n, "[");
+
+	for (int i = 0; i < cnt && at < n; i++)
+		at += (size_t)snprintf(buf + at, n - at, "%s%d", i ? "," : "", v[i]);
+	if (at < n)
+		snprintf(buf + at, n - at, "]");
+}
+
+/* `pg map PGID`: where the committed map puts a PG (acting = up until
+ * peering can ask for a temporary acting set). A raw ps beyond pg_num maps
+ * to its PG as objects do (stable mod). */
+static int cmd_pg_map(struct mon_cmd_ctx *c)
+{
+	const struct osdmap *o = c->m->svc.osdmap;
+	const struct osdmap_pool *p;
+	struct osdmap_pg raw, pg;
+	int up[32], primary = -1, n;
+	char raws[48], pgs[48], set[256];
+
+	if (c->nargs != 1)
+		return mon_cmd_usage(c, "pg map PGID");
+	if (osdmap_pg_parse(c->args[0], &raw) < 0) {
+		mon_cmd_status(c, "'%s' is not a PG id (POOL.PS, e.g. 1.7f)", c->args[0]);
+		return -EINVAL;
+	}
+	if (!(p = osdmap_pool(o, raw.pool))) {
+		mon_cmd_status(c, "pool %lld does not exist", (long long)raw.pool);
+		return -ENOENT;
+	}
+	pg.pool = raw.pool;
+	pg.ps = crush_pool_pg(&p->place, raw.ps);
+	osdmap_pg_str(raw, raws, sizeof(raws));
+	osdmap_pg_str(pg, pgs, sizeof(pgs));
+	n = osdmap_pg_up(o, pg, up, 32, &primary);
+	if (n < 0) {
+		mon_cmd_status(c, "cannot map pg %s: %s", pgs, strerror(-n));
+		return n;
+	}
+	osd_list_text(set, sizeof(set), up, n);
+	mon_cmd_printf(c, "osdmap e%u pg %s (%s) -> up %s acting %s\n", o->epoch, raws, pgs, set,
+	               set);
+	mon_cmd_set_json(c, json_pack("{s:i, s:s, s:s, s:o, s:i, s:o, s:i}", "epoch",
+	                              (int)o->epoch, "raw_pgid", raws, "pgid", pgs, "up",
+	                              osd_list_json(up, n), "up_primary", primary, "acting",
+	                              osd_list_json(up, n), "acting_primary", primary));
+	return 0;
+}
+
 const struct mon_cmd_def mon_cmds_pg[] = {
+	{ "pg map", MON_CMD_READ, cmd_pg_map, "pg map PGID" },
 	{ "pg stat", MON_CMD_LEADER, cmd_pg_stat, "pg stat" },
 	{ "pg dump", MON_CMD_LEADER, cmd_pg_dump, "pg dump" },
 	{ "pg ls", MON_CMD_LEADER, cmd_pg_ls, "pg ls [POOL]" },

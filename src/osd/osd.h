@@ -37,6 +37,8 @@ struct perf_coll;
 struct store;
 struct tmr;
 struct osd_shard;
+struct osd_hb;
+struct osd_cmds;
 
 /* Boot state of the daemon (map_lock). */
 enum osd_state {
@@ -123,12 +125,18 @@ struct osd {
 	pthread_mutex_t peer_lock;
 	struct osd_peer *peers;
 	size_t npeers;
+	/* heartbeats (osd_hb.c) and the network command channel (osd_cmd.c) */
+	struct osd_hb *hb;
+	struct msg_addr hb_addr; /* the heartbeat messenger's, sent at boot */
+	struct osd_cmds *cmds;
 	/* shards */
 	struct osd_shard **shards;
 	unsigned nshards;
-	atomic_bool shards_ready; /* shards may take messages (fast dispatch) */
-	atomic_bool stopping;     /* no new client ops */
-	atomic_long txn_inflight; /* queued transactions not yet committed */
+	atomic_bool shards_ready;   /* shards may take messages (fast dispatch) */
+	pthread_mutex_t early_lock; /* guards early and the shards_ready switch */
+	struct list_node early;     /* osd_items of messages that came before */
+	atomic_bool stopping;       /* no new client ops */
+	atomic_long txn_inflight;   /* queued transactions not yet committed */
 };
 
 static inline struct osd *osd_of(struct daemon *d)
@@ -183,5 +191,33 @@ void osd_unstep_counters(struct daemon *d);
 int osd_step_asok(struct daemon *d);
 void osd_unstep_asok(struct daemon *d);
 void osd_send_pg_stats(struct osd *o); /* main loop */
+
+/* osd_cmd.c: commands sent to this OSD over the network (`sepia tell osd.N
+ * ...`, `sepia pg PGID query`): MON_MSG_COMMAND from a client, answered with
+ * MON_MSG_COMMAND_REPLY on the same connection. Handlers run on the main
+ * loop. "pg PGID VERB ARGS" is looked up as "pg VERB" with req->pgid set. */
+#define OSD_CMD_MAX_WORDS 32
+struct osd_cmd_req {
+	const char *args[OSD_CMD_MAX_WORDS]; /* the words after the prefix (borrowed) */
+	size_t nargs;
+	struct osdmap_pg pgid; /* "pg PGID ..." commands */
+	bool has_pgid;
+};
+/* Returns 0 or -errno; may set *out (a new JSON ref: the output) and a
+ * status sentence (shown on stderr by the CLI). */
+typedef int osd_cmd_fn(struct osd *o, const struct osd_cmd_req *req, json_t **out, char *status,
+                       size_t status_len);
+/* Adds or replaces a command (prefix: words, "pg scrub"); main thread only,
+ * after the command step (so scrub and peering can take over "pg scrub",
+ * "pg query"). 0, -EINVAL, -ENOMEM. */
+int osd_cmd_register(struct osd *o, const char *prefix, const char *help, osd_cmd_fn *fn);
+int osd_step_cmd(struct daemon *d); /* before the messenger: it routes commands here */
+void osd_unstep_cmd(struct daemon *d);
+/* Messenger dispatch thread: takes a MON_MSG_COMMAND to run on the main loop. */
+void osd_cmd_handle(struct osd *o, struct msg *m);
+
+/* osd_net.c: hands the messages that arrived before the shards were ready
+ * to them; call right after setting shards_ready. */
+void osd_net_release_early(struct osd *o);
 
 #endif /* SEPIA_OSD_OSD_H */

@@ -19,8 +19,8 @@
  * nonce; replies to its repops travel on it); N3 once o->stopping is set, client
  * ops are dropped at arrival (no reply: the client resends).
  * Edges: fast_dispatch -> shard push; dispatch -> monc -> on_map -> inq ->
- * on_wake (loop) -> osd_map_handle; tick (loop, 100 ms) -> monc_tick,
- * osd_boot_tick, PG stats. */
+ * on_wake (loop) -> osd_map_handle; dispatch MON_MSG_COMMAND -> osd_cmd.c;
+ * tick (loop, 100 ms) -> monc_tick, osd_boot_tick, osd_hb_tick, PG stats. */
 #include <errno.h>
 #include <string.h>
 
@@ -29,6 +29,7 @@
 #include "common/perf.h"
 #include "common/timer.h"
 #include "monc/monc.h"
+#include "osd/osd_hb.h"
 #include "osd/pg.h"
 
 #define TICK_MS 100
@@ -90,9 +91,34 @@ static void fast_dispatch(struct msg *m, void *arg)
 	struct osd_shard *sh;
 	struct osd_item *it;
 
-	if (atomic_load(&o->stopping) || !atomic_load(&o->shards_ready)) {
-		msg_put(m); /* N3; or too early: the client resends */
+	if (atomic_load(&o->stopping)) {
+		/* N3: refuse and close the client's connection, so that it
+		 * resends (elsewhere once the map changes) instead of waiting
+		 * for a reply that never comes. */
+		if (m->type == OSD_MSG_OP && m->conn)
+			msg_conn_mark_down(m->conn);
+		msg_put(m);
 		return;
+	}
+	if (!atomic_load(&o->shards_ready)) {
+		/* Too early (messenger up, shards starting): keep it for them;
+		 * dropping it would strand a client or a primary. */
+		pthread_mutex_lock(&o->early_lock);
+		if (!atomic_load(&o->shards_ready)) {
+			it = mem_calloc(1, sizeof(*it));
+			if (it) {
+				it->kind = OSD_IT_MSG;
+				it->msg = m;
+				list_push_back(&o->early, &it->node);
+			} else {
+				if (m->conn && msg_conn_policy(m->conn) != MSG_POLICY_LOSSLESS_PEER)
+					msg_conn_mark_down(m->conn);
+				msg_put(m);
+			}
+			pthread_mutex_unlock(&o->early_lock);
+			return;
+		}
+		pthread_mutex_unlock(&o->early_lock);
 	}
 	sh = msg_shard(o, m);
 	if (m->type == OSD_MSG_OP) {
@@ -107,6 +133,23 @@ static void fast_dispatch(struct msg *m, void *arg)
 	it->kind = OSD_IT_MSG;
 	it->msg = m;
 	osd_shard_push(sh, it);
+}
+
+void osd_net_release_early(struct osd *o)
+{
+	struct list_node early, *n;
+
+	list_init(&early);
+	pthread_mutex_lock(&o->early_lock);
+	list_splice_back(&early, &o->early);
+	pthread_mutex_unlock(&o->early_lock);
+	while ((n = list_pop_front(&early))) {
+		struct osd_item *it = LIST_CONTAINER(n, struct osd_item, node);
+		struct msg *m = it->msg;
+
+		mem_free(it);
+		fast_dispatch(m, o);
+	}
 }
 
 static void on_map(const struct mon_msg_map *mm, void *arg)
@@ -129,6 +172,10 @@ static void dispatch(struct msg *m, void *arg)
 
 	if (can_fast(m, arg)) {
 		fast_dispatch(m, arg);
+		return;
+	}
+	if (m->type == MON_MSG_COMMAND) {
+		osd_cmd_handle(o, m); /* `sepia tell`, `sepia pg PGID query` (osd_cmd.c) */
 		return;
 	}
 	if (o->monc && monc_handle_message(o->monc, m))
@@ -234,6 +281,7 @@ static void on_tick(struct tmr *t, void *arg)
 	monc_tick(o->monc);
 	osd_boot_tick(o);
 	osd_map_tick(o);
+	osd_hb_tick(o);
 	if (now - o->last_stats_ns > (uint64_t)(every * 1e9) ||
 	    (o->stats_dirty && now - o->last_stats_ns > 1000000000ull)) {
 		o->stats_dirty = false;
@@ -306,6 +354,8 @@ int osd_step_net(struct daemon *d)
 		return 0;
 	list_init(&o->inq);
 	pthread_mutex_init(&o->q_lock, NULL);
+	list_init(&o->early);
+	pthread_mutex_init(&o->early_lock, NULL);
 	pthread_mutex_init(&o->peer_lock, NULL);
 	if ((rc = uv_async_init(&d->loop, &o->wake, on_wake)) < 0)
 		return rc;
@@ -333,6 +383,12 @@ void osd_unstep_net(struct daemon *d)
 	while ((ev = pop(o))) {
 		msg_put(&ev->map->m);
 		mem_free(ev);
+	}
+	for (struct list_node *n; (n = list_pop_front(&o->early));) {
+		struct osd_item *it = LIST_CONTAINER(n, struct osd_item, node);
+
+		msg_put(it->msg); /* the shards never started */
+		mem_free(it);
 	}
 	for (size_t i = 0; i < o->npeers; i++)
 		msg_conn_put(o->peers[i].conn);

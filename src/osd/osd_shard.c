@@ -344,6 +344,7 @@ int osd_step_shards(struct daemon *d)
 		return rc;
 	}
 	atomic_store(&o->shards_ready, true);
+	osd_net_release_early(o);
 	log_info(osd, "osd.%d: %u op queue shards", o->whoami, n);
 	return 0;
 }

@@ -69,6 +69,31 @@ uint64_t radosc_mon_timeout_ms(const struct radosc_client *cl)
 	return (uint64_t)(cfg_double(cl->cfg, CFG_KEY_rados_mon_op_timeout) * 1000.0);
 }
 
+/* Logging is per process. A library stays quiet unless asked: with
+ * log_level at its default only warnings and errors are written; an
+ * explicit log_level / log_levels applies as in the daemons, and an
+ * explicit log_file (conf file, environment, rados_conf_set) is opened. */
+static void apply_logging(struct radosc_client *cl)
+{
+	const char *lvl = cfg_str(cl->cfg, CFG_KEY_log_level);
+	const char *levels = cfg_str(cl->cfg, CFG_KEY_log_levels);
+	const char *file = cfg_str(cl->cfg, CFG_KEY_log_file);
+	enum log_level l;
+	int rc;
+
+	if (cfg_source(cl->cfg, CFG_KEY_log_level) == CFG_LAYER_DEFAULT)
+		log_set_all_levels(LOG_LVL_WARN);
+	else if (log_level_parse(lvl, &l) == 0)
+		log_set_all_levels(l);
+	else if (log_apply_spec(lvl) < 0)
+		log_warn(rados, "log_level '%s' is not a level", lvl);
+	if (levels && *levels && log_apply_spec(levels) < 0)
+		log_warn(rados, "log_levels '%s' is not a level list", levels);
+	if (file && *file && strcmp(file, "-") != 0 &&
+	    cfg_source(cl->cfg, CFG_KEY_log_file) != CFG_LAYER_DEFAULT && (rc = log_open(file)) < 0)
+		log_warn(rados, "cannot open log file %s: %s", file, strerror(-rc));
+}
+
 /* Reads the options the objecter uses while running. */
 static void load_opts(struct radosc_client *cl)
 {
@@ -437,6 +462,7 @@ int rados_connect(rados_t cluster)
 		log_err(rados, "no monitors: set mon_host (conf file or rados_conf_set)");
 		return -ENOENT;
 	}
+	apply_logging(cl);
 	load_opts(cl);
 	cl->stopping = false;
 	rc = start_msgr(cl, &mons);

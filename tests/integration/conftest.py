@@ -18,7 +18,8 @@ BUILD = Path(os.environ.get("SEPIA_BUILD_DIR", REPO / "build"))
 
 def binary(name):
     """Path of a built program; skips the test if it was not built."""
-    for sub in ("src/tools/sepia", "src/tools/crush", "src/tools/store", "tests/integration/testd", "src/mon", "tests/integration/fakeosd"):
+    for sub in ("src/tools/sepia", "src/tools/crush", "src/tools/store", "tests/integration/testd", "src/mon", "tests/integration/fakeosd",
+                "src/osd", "src/tools/rados", "tests/integration/radostest"):
         p = BUILD / sub / name
         if p.exists():
             return p

@@ -27,10 +27,10 @@ def run(*args, env=None, check=True, timeout=90):
 def test_up_status_down(tmp_path):
     tool, d = cluster_tool(), tmp_path / "c"
     try:
-        out = run(tool, "up", "--mons", "3", "--dir", d, "--base-port", "41000").stdout
+        out = run(tool, "up", "--mons", "3", "--dir", d, "--base-port", "21000").stdout
         assert "quorum formed" in out
         conf = d / "sepia.conf"
-        assert conf.exists() and "mon_host = a=127.0.0.1:41000" in conf.read_text()
+        assert conf.exists() and "mon_host = a=127.0.0.1:21000" in conf.read_text()
         st = run(tool, "status", "--dir", d).stdout
         assert st.count(": running") == 3 and "quorum a,b,c" in st
         env = dict(os.environ, SEPIA_CONF=str(conf))
