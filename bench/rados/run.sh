@@ -26,8 +26,7 @@
 #   SEPIA_BUILD_DIR  build tree with bin/sepia-cluster, src/tools/sepia/sepia
 #                    and src/tools/rados/sepia-rados (default build-release);
 #                    if any is missing the Sepia side is skipped. Sepia's OSDs
-#                    get 16 GiB stores like Ceph's (--conf-extra, when
-#                    sepia-cluster has it), its defaults otherwise.
+#                    get 8 GiB preallocated stores (needs ~25 GiB free).
 #   SEPIA_BENCH_DIR  where the two clusters live (default /tmp; not tmpfs:
 #                    BlueStore wants O_DIRECT). Ceph's OSDs use sparse 16 GiB
 #                    files; everything is removed at the end unless --keep.
@@ -139,10 +138,11 @@ start_sepia() {
 		return 0
 	fi
 	say "starting Sepia (1 mon, 3 OSDs) in $SEPIA_DIR"
-	# The same 16 GiB per OSD as Ceph's block files (sepia-cluster makes
-	# smaller stores by default; later lines of sepia.conf win).
+	# 8 GiB per OSD: enough for every round (objects are removed after
+	# each), and unlike Ceph's sparse block files BlockStore preallocates
+	# its data file, so 3 x 16 GiB would need 48 GiB of real disk.
 	if [[ $("$SEPIA_CLUSTER" --help 2>&1 || true) == *--conf-extra* ]]; then
-		printf '[osd]\nstore_data_file_size = 16G\n' >"$OUT/sepia-extra.conf"
+		printf '[osd]\nstore_data_file_size = 8G\n' >"$OUT/sepia-extra.conf"
 		extra=(--conf-extra "$OUT/sepia-extra.conf")
 	fi
 	"$SEPIA_CLUSTER" up --mons 1 --osds 3 --dir "$SEPIA_DIR" "${extra[@]}" >&2 ||
