@@ -171,7 +171,15 @@
 	X(osd_crush_initial_weight, CFG_DOUBLE, "1", "0", "", CFG_D_OSD, 0,      \
 	  "CRUSH weight given to a new OSD at its first boot")                  \
 	X(osd_uuid, CFG_STR, "", "", "", CFG_D_OSD, CFG_F_STARTUP,               \
-	  "this OSD's uuid at --mkfs; empty picks a random one")
+	  "this OSD's uuid at --mkfs; empty picks a random one")               \
+	X(osd_heartbeat_interval, CFG_DOUBLE, "6", "0.05", "60", CFG_D_OSD, 0,   \
+	  "seconds between pings to each heartbeat peer")                       \
+	X(osd_heartbeat_grace, CFG_DOUBLE, "20", "0.1", "3600", CFG_D_OSD, 0,    \
+	  "seconds without a ping reply before a peer is reported failed")     \
+	X(osd_heartbeat_min_peers, CFG_INT, "10", "0", "1000", CFG_D_OSD, 0,     \
+	  "heartbeat peers kept beyond PG peers (neighbouring OSD ids)")        \
+	X(osd_heartbeat_addr, CFG_STR, "", "", "", CFG_D_OSD, CFG_F_STARTUP,     \
+	  "address the heartbeat messenger binds (default: ms_bind_addr)")
 
 /* client: the object client (src/rados) */
 #define CFG_OPTS_CLIENT(X)                                                     \

@@ -237,13 +237,14 @@ static json_t *pool_json(const struct osdmap_pool *p)
 static json_t *osd_json(const struct osdmap *m, int i)
 {
 	const struct osdmap_osd *o = &m->osds[i];
-	char addr[MSG_ADDR_STR_MAX];
+	char addr[MSG_ADDR_STR_MAX], hb[MSG_ADDR_STR_MAX];
 
 	return json_pack(
-	    "{s:i, s:i, s:i, s:f, s:f, s:s, s:I, s:i, s:i}", "osd", i, "up", o->up ? 1 : 0, "in",
-	    o->weight ? 1 : 0, "weight", o->weight / (double)OSDMAP_WEIGHT_IN, "primary_affinity",
-	    o->primary_affinity / (double)OSDMAP_WEIGHT_IN, "addr",
-	    msg_addr_is_set(&o->addr) ? msg_addr_str(&o->addr, addr) : "-", "nonce",
+	    "{s:i, s:i, s:i, s:f, s:f, s:s, s:s, s:I, s:i, s:i}", "osd", i, "up", o->up ? 1 : 0,
+	    "in", o->weight ? 1 : 0, "weight", o->weight / (double)OSDMAP_WEIGHT_IN,
+	    "primary_affinity", o->primary_affinity / (double)OSDMAP_WEIGHT_IN, "addr",
+	    msg_addr_is_set(&o->addr) ? msg_addr_str(&o->addr, addr) : "-", "hb_addr",
+	    msg_addr_is_set(&o->hb_addr) ? msg_addr_str(&o->hb_addr, hb) : "-", "nonce",
 	    (json_int_t)o->nonce, "up_from", (int)o->up_from, "down_at", (int)o->down_at);
 }
 

@@ -55,6 +55,7 @@ struct osdmap_osd {
 	struct msg_addr addr;      /* where the OSD listens while up */
 	uint64_t nonce;            /* its messenger instance */
 	uint32_t up_from, down_at; /* epochs */
+	struct msg_addr hb_addr;   /* its heartbeat messenger (family 0: none; entry v2) */
 };
 
 struct osdmap_blocked {
@@ -94,6 +95,7 @@ struct osdmap_inc_osd {
 	uint32_t weight, primary_affinity;
 	struct msg_addr addr;
 	uint64_t nonce;
+	struct msg_addr hb_addr; /* with OSDMAP_INC_UP + up (incremental v2) */
 };
 enum {
 	OSDMAP_INC_EXISTS = 1 << 0,

@@ -84,9 +84,13 @@ int osdmap_pool_decode(struct dec *d, struct osdmap_pool *p)
 	return osdmap_pool_is_valid(p) ? 0 : -EBADMSG;
 }
 
+/* One OSD entry. v2 appends hb_addr (the heartbeat messenger); a v1 entry
+ * decodes with no heartbeat address. */
+#define OSD_ENTRY_V 2
+
 static void osd_encode(struct enc *e, const struct osdmap_osd *o)
 {
-	size_t at = enc_begin(e, 1, 1);
+	size_t at = enc_begin(e, OSD_ENTRY_V, 1);
 
 	enc_bool(e, o->exists);
 	enc_bool(e, o->up);
@@ -96,6 +100,7 @@ static void osd_encode(struct enc *e, const struct osdmap_osd *o)
 	enc_u64(e, o->nonce);
 	enc_u32(e, o->up_from);
 	enc_u32(e, o->down_at);
+	msg_addr_encode(&o->hb_addr, e);
 	enc_end(e, at);
 }
 
@@ -103,7 +108,7 @@ static int osd_decode(struct dec *d, struct osdmap_osd *o)
 {
 	struct dec b;
 	uint8_t v;
-	int rc = dec_begin(d, 1, &v, &b);
+	int rc = dec_begin(d, OSD_ENTRY_V, &v, &b);
 
 	if (rc == 0)
 		rc = dec_bool(&b, &o->exists);
@@ -121,6 +126,9 @@ static int osd_decode(struct dec *d, struct osdmap_osd *o)
 		rc = dec_u32(&b, &o->up_from);
 	if (rc == 0)
 		rc = dec_u32(&b, &o->down_at);
+	memset(&o->hb_addr, 0, sizeof(o->hb_addr));
+	if (rc == 0 && v >= 2)
+		rc = msg_addr_decode(&b, &o->hb_addr);
 	if (rc < 0)
 		return rc;
 	dec_end(d, &b);

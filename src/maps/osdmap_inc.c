@@ -10,7 +10,9 @@
 #include "maps/maps_int.h"
 #include "maps/osdmap.h"
 
-#define INC_V 1
+/* v2 appends one heartbeat address per OSD entry (in the order of the
+ * entries) after the blocklists; a v1 incremental has none. */
+#define INC_V 2
 
 void osdmap_inc_init(struct osdmap_inc *inc, const struct osdmap *base)
 {
@@ -189,6 +191,8 @@ void osdmap_inc_encode(const struct osdmap_inc *inc, struct enc *e)
 		inc_osd_encode(e, &inc->osds[i]);
 	osdmap_blocked_list_encode(e, inc->block, inc->nblock);
 	osdmap_blocked_list_encode(e, inc->unblock, inc->nunblock);
+	for (size_t i = 0; i < inc->nosds; i++) /* v2 */
+		msg_addr_encode(&inc->osds[i].hb_addr, e);
 	enc_end(e, at);
 }
 
@@ -235,7 +239,7 @@ static int inc_crush_decode(struct dec *d, struct osdmap_inc *inc)
 	return 0;
 }
 
-static int inc_body_decode(struct dec *b, struct osdmap_inc *inc)
+static int inc_body_decode(struct dec *b, struct osdmap_inc *inc, uint8_t v)
 {
 	int32_t max = -1;
 	int rc = dec_u32(b, &inc->epoch);
@@ -264,6 +268,8 @@ static int inc_body_decode(struct dec *b, struct osdmap_inc *inc)
 		rc = osdmap_blocked_list_decode(b, &inc->block, &inc->nblock);
 	if (rc == 0)
 		rc = osdmap_blocked_list_decode(b, &inc->unblock, &inc->nunblock);
+	for (size_t i = 0; rc == 0 && v >= 2 && i < inc->nosds; i++)
+		rc = msg_addr_decode(b, &inc->osds[i].hb_addr);
 	return rc;
 }
 
@@ -274,7 +280,7 @@ int osdmap_inc_decode(struct dec *d, struct osdmap_inc *inc)
 	int rc = dec_begin(d, INC_V, &v, &b);
 
 	if (rc == 0)
-		rc = inc_body_decode(&b, inc);
+		rc = inc_body_decode(&b, inc, v);
 	if (rc < 0) {
 		osdmap_inc_fini(inc);
 		osdmap_inc_init(inc, NULL);
@@ -333,6 +339,7 @@ static int apply_osd(struct osdmap *m, const struct osdmap_inc_osd *c, uint32_t 
 		o->up = true;
 		o->addr = c->addr;
 		o->nonce = c->nonce;
+		o->hb_addr = c->hb_addr;
 		o->up_from = epoch;
 	} else if ((c->set & OSDMAP_INC_UP) && o->up) {
 		o->up = false;

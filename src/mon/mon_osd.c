@@ -13,8 +13,9 @@
  * pending view, one incremental per event or tick; K2 reporters of an OSD
  * are cleared when it boots or is marked down; K3 down_since_ms is 0 while
  * the OSD is up or out.
- * Edges: BOOT -> up (+ exists, in, CRUSH item when new); FAILURE reports
- * >= min -> down; tick: beacon older than timeout -> down; down for longer
+ * Edges: BOOT -> up (+ exists, in, CRUSH item when new, heartbeat address);
+ * FAILURE reports >= min -> down; FAILURE with target == reporter (mark me
+ * down, sent by an OSD stopping cleanly) -> down at once unless nodown; tick: beacon older than timeout -> down; down for longer
  * than the interval, in, no noout -> out. */
 #include <errno.h>
 #include <stdio.h>
@@ -123,6 +124,7 @@ static int boot_inc(const struct osdmap *o, const struct mon_msg_osd_boot *b,
 	d->up = true;
 	d->addr = b->addr;
 	d->nonce = b->nonce;
+	d->hb_addr = b->hb_addr; /* family 0 from an OSD without heartbeats */
 	return 0;
 }
 
@@ -183,6 +185,25 @@ static void mark(struct mon *m, const int *ids, size_t n, bool out, const char *
 	osdmap_inc_fini(&inc);
 }
 
+/* "Mark me down" (target == reporter, not still_alive): a clean shutdown.
+ * Honours nodown; ignores a request older than the target's incarnation. */
+static void handle_mark_me_down(struct mon *m, const struct mon_msg_osd_failure *f)
+{
+	const struct osdmap *o = mon_svc_osdmap_view(m);
+	struct mon_osd_track *t = track(m, f->target);
+
+	if (!t || f->still_alive || !osdmap_osd_is_up(o, f->target) ||
+	    f->epoch < o->osds[f->target].up_from)
+		return;
+	if (o->flags & OSDMAP_F_NODOWN) {
+		log_info(mon, "osd.%d asks to be marked down, but nodown is set", f->target);
+		return;
+	}
+	t->reporters = 0;
+	t->nreporters = 0;
+	mark(m, &f->target, 1, false, "it is shutting down (marked itself down)");
+}
+
 static void handle_failure(struct mon *m, const struct mon_msg_osd_failure *f)
 {
 	const struct osdmap *o = mon_svc_osdmap_view(m);
@@ -190,9 +211,14 @@ static void handle_failure(struct mon *m, const struct mon_msg_osd_failure *f)
 	uint64_t bit = f->reporter >= 0 && f->reporter < 64 ? 1ull << f->reporter : 0;
 	int64_t need = cfg_int(m->d.cfg, CFG_KEY_mon_osd_min_down_reporters);
 
-	if (!t || !bit || !osdmap_osd_is_up(o, f->target) || !osdmap_osd_is_up(o, f->reporter) ||
-	    f->reporter == f->target)
+	if (f->target == f->reporter) {
+		handle_mark_me_down(m, f);
 		return;
+	}
+	if (!t || !bit || !osdmap_osd_is_up(o, f->target) || !osdmap_osd_is_up(o, f->reporter))
+		return;
+	if (!f->still_alive && f->epoch < o->osds[f->target].up_from)
+		return; /* about an earlier incarnation of the target */
 	if (f->still_alive)
 		t->reporters &= ~bit;
 	else

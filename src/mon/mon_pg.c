@@ -628,10 +628,10 @@ static int cmd_pg_map(struct mon_cmd_ctx *c)
 	osd_list_text(set, sizeof(set), up, n);
 	mon_cmd_printf(c, "osdmap e%u pg %s (%s) -> up %s acting %s\n", o->epoch, raws, pgs, set,
 	               set);
-	mon_cmd_set_json(c, json_pack("{s:i, s:s, s:s, s:o, s:i, s:o, s:i}", "epoch",
-	                              (int)o->epoch, "raw_pgid", raws, "pgid", pgs, "up",
-	                              osd_list_json(up, n), "up_primary", primary, "acting",
-	                              osd_list_json(up, n), "acting_primary", primary));
+	mon_cmd_set_json(c, json_pack("{s:i, s:s, s:s, s:o, s:i, s:o, s:i}", "epoch", (int)o->epoch,
+	                              "raw_pgid", raws, "pgid", pgs, "up", osd_list_json(up, n),
+	                              "up_primary", primary, "acting", osd_list_json(up, n),
+	                              "acting_primary", primary));
 	return 0;
 }
 

@@ -345,6 +345,7 @@ static void boot_encode(const struct msg *m, struct enc *e)
 	enc_u32(e, b->epoch);
 	enc_double(e, b->weight);
 	enc_str(e, b->host);
+	msg_addr_encode(&b->hb_addr, e); /* v2 */
 }
 
 static int boot_decode(struct msg *m, struct dec *d, uint8_t v)
@@ -352,7 +353,6 @@ static int boot_decode(struct msg *m, struct dec *d, uint8_t v)
 	struct mon_msg_osd_boot *b = (void *)m;
 	int rc = dec_s32(d, &b->osd);
 
-	(void)v;
 	if (rc == 0)
 		rc = dec_raw(d, b->fsid, 16);
 	if (rc == 0)
@@ -365,6 +365,8 @@ static int boot_decode(struct msg *m, struct dec *d, uint8_t v)
 		rc = dec_double(d, &b->weight);
 	if (rc == 0)
 		rc = dec_str_buf(d, b->host, sizeof(b->host));
+	if (rc == 0 && v >= 2)
+		rc = msg_addr_decode(d, &b->hb_addr);
 	if (rc == 0 && (b->osd < 0 || !(b->weight >= 0 && b->weight <= 1e6)))
 		rc = -EBADMSG;
 	return rc;
@@ -373,7 +375,7 @@ static int boot_decode(struct msg *m, struct dec *d, uint8_t v)
 const struct msg_type_ops mon_osd_boot_ops = {
 	.type = MON_MSG_OSD_BOOT,
 	.name = "osd_boot",
-	.version = 1,
+	.version = 2, /* v2: hb_addr */
 	.compat = 1,
 	.size = sizeof(struct mon_msg_osd_boot),
 	.encode = boot_encode,

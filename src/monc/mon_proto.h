@@ -89,9 +89,10 @@ struct mon_msg_osd_boot {
 	uint8_t fsid[16];
 	struct msg_addr addr;
 	uint64_t nonce;
-	uint32_t epoch; /* the newest map the OSD has */
-	double weight;  /* initial CRUSH weight if it must be added */
-	char host[64];  /* CRUSH host bucket to place it under */
+	uint32_t epoch;          /* the newest map the OSD has */
+	double weight;           /* initial CRUSH weight if it must be added */
+	char host[64];           /* CRUSH host bucket to place it under */
+	struct msg_addr hb_addr; /* v2: its heartbeat messenger (family 0: none) */
 };
 
 struct mon_msg_osd_beacon {
@@ -100,11 +101,16 @@ struct mon_msg_osd_beacon {
 	uint32_t epoch;
 };
 
+/* A peer's failure report, or its cancellation (still_alive). With target
+ * == reporter and still_alive false it is a "mark me down": an OSD shutting
+ * down cleanly asks to be marked down at once (the monitor honours nodown
+ * and ignores it if epoch is older than the target's up_from, i.e. from an
+ * earlier incarnation). */
 struct mon_msg_osd_failure {
 	struct msg m;
 	int32_t target;
 	int32_t reporter;
-	uint32_t epoch;
+	uint32_t epoch;      /* the reporter's OSD map epoch */
 	uint32_t failed_for; /* seconds without a heartbeat reply */
 	bool still_alive;    /* cancels the reporter's earlier report */
 };

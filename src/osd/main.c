@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "common/daemon.h"
+#include "osd/osd_hb.h"
 #include "osd/pg.h"
 
 static void osd_usage(const char *prog)
@@ -30,10 +31,14 @@ int main(int argc, char **argv)
 		{ "perf counters", daemon_step_perf, daemon_unstep_perf },
 		{ "osd counters", osd_step_counters, osd_unstep_counters },
 		{ "admin socket", daemon_step_asok, daemon_unstep_asok },
+		{ "command channel", osd_step_cmd, osd_unstep_cmd },
 		{ "messenger", osd_step_net, osd_unstep_net },
+		{ "heartbeat messenger", osd_step_hb, osd_unstep_hb },
 		{ "boot", osd_step_boot, osd_unstep_boot },
 		{ "op shards", osd_step_shards, osd_unstep_shards },
 		{ "osd commands", osd_step_asok, osd_unstep_asok },
+		/* undone first at SIGTERM: mark us down, then stop heartbeats */
+		{ "clean shutdown", osd_step_stop_notify, osd_unstep_stop_notify },
 		{ "signals", daemon_step_signals, daemon_unstep_signals },
 	};
 	struct osd osd = {

@@ -3,7 +3,8 @@
  * subsystems: arguments, mkfs and the store (osd_mkfs.c), maps and boot
  * (osd_map.c), transport and timers (osd_net.c), the sharded op queue
  * (osd_shard.c), PGs (pg.c, pg_op.c, pg_rep.c), admin commands, counters
- * and PG statistics (osd_admin.c).
+ * and PG statistics (osd_admin.c), heartbeats (osd_hb.h), the network
+ * command channel (osd_cmd.c).
  * Threads (README "Threads and locks"):
  *   main loop (d.loop)  map handling, boot, beacons, stats, monc ticks
  *   dispatch thread     monitor messages -> monc -> inq -> main loop
@@ -11,6 +12,7 @@
  *   shard threads       everything about the PGs of their shard
  *   store commit thread transaction callbacks -> shard queues
  *   admin socket thread status / dump commands (read snapshots under locks)
+ *   heartbeat messenger pings and replies (osd_hb.c)
  * Locks (never nested, none held across a store call, a send or a
  * callback): map_lock (map, incs, state, map_wanted), peer_lock (peers),
  * q_lock (inq), each shard's lock (its queue, PG table, ops list, PG

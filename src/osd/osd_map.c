@@ -217,6 +217,7 @@ void osd_send_boot(struct osd *o)
 	memcpy(b->fsid, o->super.fsid, 16);
 	b->addr = o->addr;
 	b->nonce = o->nonce;
+	b->hb_addr = o->hb_addr; /* osd_hb.c */
 	b->epoch = monc_have(o->monc, MON_MAP_OSDMAP);
 	b->weight = cfg_double(o->d.cfg, CFG_KEY_osd_crush_initial_weight);
 	if (host[0])

@@ -627,13 +627,53 @@ const struct msg_type_ops osd_repop_reply_ops = {
 	.decode = repop_reply_decode,
 };
 
+static void ping_encode(const struct msg *m, struct enc *e)
+{
+	const struct osd_msg_ping *p = (const void *)m;
+
+	enc_s32(e, p->from);
+	enc_u32(e, p->epoch);
+	enc_u64(e, p->stamp);
+}
+
+static int ping_decode(struct msg *m, struct dec *d, uint8_t v)
+{
+	struct osd_msg_ping *p = (void *)m;
+	int rc = dec_s32(d, &p->from);
+
+	(void)v;
+	if (rc == 0)
+		rc = dec_u32(d, &p->epoch);
+	if (rc == 0)
+		rc = dec_u64(d, &p->stamp);
+	return rc == 0 && p->from < 0 ? -EBADMSG : rc;
+}
+
+const struct msg_type_ops osd_ping_ops = {
+	.type = OSD_MSG_PING,
+	.name = "osd_ping",
+	.version = 1,
+	.compat = 1,
+	.size = sizeof(struct osd_msg_ping),
+	.encode = ping_encode,
+	.decode = ping_decode,
+};
+
+const struct msg_type_ops osd_ping_reply_ops = {
+	.type = OSD_MSG_PING_REPLY,
+	.name = "osd_ping_reply",
+	.version = 1,
+	.compat = 1,
+	.size = sizeof(struct osd_msg_ping),
+	.encode = ping_encode,
+	.decode = ping_decode,
+};
+
 int osd_proto_register(struct msg_registry *reg)
 {
 	static const struct msg_type_ops *const all[] = {
-		&osd_op_ops,
-		&osd_opreply_ops,
-		&osd_repop_ops,
-		&osd_repop_reply_ops,
+		&osd_op_ops,          &osd_opreply_ops, &osd_repop_ops,
+		&osd_repop_reply_ops, &osd_ping_ops,    &osd_ping_reply_ops,
 	};
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {

@@ -33,7 +33,9 @@ enum osd_proto_type {
 	OSD_MSG_OPREPLY = 65,     /* primary -> client */
 	OSD_MSG_REPOP = 66,       /* primary -> replica: apply this transaction */
 	OSD_MSG_REPOP_REPLY = 67, /* replica -> primary: applied / committed */
-	                          /* 68-127: heartbeats, peering, recovery, scrub (later) */
+	OSD_MSG_PING = 68,        /* OSD -> peer OSD's heartbeat messenger */
+	OSD_MSG_PING_REPLY = 69,  /* the answer, on the same connection */
+	                          /* 70-127: peering, recovery, scrub (later) */
 };
 
 #define OSD_OPS_MAX   64         /* ops in one request */
@@ -221,7 +223,18 @@ struct osd_msg_repop_reply {
 	struct osd_eversion last_complete_ondisk;
 };
 
-extern const struct msg_type_ops osd_op_ops, osd_opreply_ops, osd_repop_ops, osd_repop_reply_ops;
+/* OSD_MSG_PING and OSD_MSG_PING_REPLY (one struct): heartbeats between
+ * OSDs sharing PGs, on their dedicated heartbeat messengers (lossy). The
+ * reply echoes stamp so the pinger matches it to its ping. */
+struct osd_msg_ping {
+	struct msg m;
+	int32_t from;   /* the sender's OSD id */
+	uint32_t epoch; /* the sender's OSD map epoch */
+	uint64_t stamp; /* ping: the pinger's monotonic clock (ns); reply: echoed */
+};
+
+extern const struct msg_type_ops osd_op_ops, osd_opreply_ops, osd_repop_ops, osd_repop_reply_ops,
+    osd_ping_ops, osd_ping_reply_ops;
 
 /* Registers every type above. 0, -EEXIST, -ENOMEM. */
 int osd_proto_register(struct msg_registry *reg);

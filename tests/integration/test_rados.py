@@ -395,7 +395,11 @@ def test_malformed_messages_keep_osd_serving(rc):
 def test_client_resends_across_osd_restart_exactly_once(rc):
     """An appender keeps one 16-byte numbered record in flight while the
     primary OSD of its object is stopped (SIGTERM) and started again: the
-    client resends what was in flight, the OSD must apply it once."""
+    client resends what was in flight, the OSD must apply it once.
+    `nodown` keeps the stopped OSD primary across its restart (it would
+    otherwise mark itself down and a replica would take over): this test is
+    about resending to the same OSD; failover with recovery is
+    test_osd_failure's and the peering work's."""
     pool, obj = "p3", "counter"
     primary = rc.primary(pool, obj)
     p = rc.radostest_popen(pool, "appender", obj)
@@ -415,10 +419,12 @@ def test_client_resends_across_osd_restart_exactly_once(rc):
     try:
         wait_for(running_and(lambda: appended() >= 30), timeout=60,
                  what="30 appends before the restart")
+        rc.cli("osd", "set", "nodown")
         rc.osd("stop", primary)  # SIGTERM
         n0 = appended()
         rc.osd("start", primary)
         rc.wait_osds_up(3, timeout=60)
+        rc.cli("osd", "unset", "nodown")
         wait_for(running_and(lambda: appended() >= n0 + 30), timeout=90,
                  what="30 appends after the restart")
     finally:

@@ -19,30 +19,27 @@
 
 #define CLI_MAX_INPUT (64u << 20)
 
-struct mon_session {
-	struct cfg *cfg;
-	struct msg_registry *reg;
-	struct msg_messenger *msgr;
-	struct monc *monc; /* set after the messenger exists */
-};
-
 static void on_message(struct msg *m, void *arg)
 {
-	struct mon_session *s = arg;
+	struct cli_session *s = arg;
 
+	if (s->peer_msg && s->peer_msg(s, m))
+		return;
 	if (!s->monc || !monc_handle_message(s->monc, m))
 		msg_put(m);
 }
 
 static void on_reset(struct msg_conn *c, void *arg)
 {
-	struct mon_session *s = arg;
+	struct cli_session *s = arg;
 
+	if (s->peer_reset)
+		s->peer_reset(s, c);
 	if (s->monc)
 		monc_handle_reset(s->monc, c);
 }
 
-static int load_config(const struct cli *cli, struct mon_session *s)
+static int load_config(const struct cli *cli, struct cli_session *s)
 {
 	int rc = cfg_create(CFG_D_CLIENT, "admin", &s->cfg);
 
@@ -61,7 +58,7 @@ static int load_config(const struct cli *cli, struct mon_session *s)
 	return rc;
 }
 
-static int open_session(const struct cli *cli, struct mon_session *s)
+int cli_session_open(const struct cli *cli, struct cli_session *s)
 {
 	static const uint8_t nofsid[16];
 	struct msg_dispatcher d = { .dispatch = on_message, .handle_reset = on_reset, .arg = s };
@@ -98,7 +95,7 @@ static int open_session(const struct cli *cli, struct mon_session *s)
 	return rc;
 }
 
-static void close_session(struct mon_session *s)
+void cli_session_close(struct cli_session *s)
 {
 	struct monc *mc = s->monc;
 
@@ -150,7 +147,7 @@ static int split_io(int *argc, char **argv, const char **in, const char **out)
 	return 0;
 }
 
-static char *build_cmd(const struct cli *cli, int argc, char **argv)
+char *cli_build_cmd(const struct cli *cli, int argc, char **argv)
 {
 	static const char *const fmts[] = { "plain", "plain", "json", "json-pretty" };
 	json_t *words = json_array(), *o;
@@ -164,7 +161,7 @@ static char *build_cmd(const struct cli *cli, int argc, char **argv)
 	return text;
 }
 
-static int write_output(const char *path, const struct monc_reply *r)
+int cli_write_output(const char *path, const struct monc_reply *r)
 {
 	FILE *f = path ? fopen(path, "wb") : stdout;
 	int rc = 0;
@@ -182,11 +179,11 @@ static int write_output(const char *path, const struct monc_reply *r)
 	return rc;
 }
 
-static int run(const struct cli *cli, struct mon_session *s, const char *cmd, const uint8_t *in,
+static int run(const struct cli *cli, struct cli_session *s, const char *cmd, const uint8_t *in,
                size_t in_len, const char *out_path)
 {
 	struct monc_reply r;
-	int rc = open_session(cli, s), code;
+	int rc = cli_session_open(cli, s), code;
 
 	if (rc < 0)
 		return rc == -EINVAL ? CLI_EXIT_USAGE : cli_fail("connecting to the monitors", rc);
@@ -200,7 +197,7 @@ static int run(const struct cli *cli, struct mon_session *s, const char *cmd, co
 		return cli_fail("command", rc);
 	if (r.status && r.status[0])
 		fprintf(stderr, "%s\n", r.status);
-	code = r.rc < 0 ? (-r.rc < 126 ? -r.rc : 1) : write_output(out_path, &r);
+	code = r.rc < 0 ? (-r.rc < 126 ? -r.rc : 1) : cli_write_output(out_path, &r);
 	mem_free(r.status);
 	mem_free(r.out);
 	return code;
@@ -208,7 +205,7 @@ static int run(const struct cli *cli, struct mon_session *s, const char *cmd, co
 
 int cli_cmd_mon(struct cli *cli, int argc, char **argv)
 {
-	struct mon_session s = { 0 };
+	struct cli_session s = { 0 };
 	const char *in_path = NULL, *out_path = NULL;
 	uint8_t *in = NULL;
 	size_t in_len = 0;
@@ -219,14 +216,14 @@ int cli_cmd_mon(struct cli *cli, int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	if (in_path && (rc = read_file(in_path, &in, &in_len)) < 0)
 		return cli_fail(in_path, rc);
-	cmd = build_cmd(cli, argc, argv);
+	cmd = cli_build_cmd(cli, argc, argv);
 	if (!cmd) {
 		mem_free(in);
 		return cli_fail("command", -ENOMEM);
 	}
 	log_set_level(LOG_SUB_msg, LOG_LVL_NONE); /* a dead monitor is hunting, not an error */
 	rc = run(cli, &s, cmd, in, in_len, out_path);
-	close_session(&s);
+	cli_session_close(&s);
 	free(cmd);
 	mem_free(in);
 	return rc;

@@ -22,6 +22,14 @@ static const struct cli_cmd cmds[] = {
 	{ "config", cli_cmd_config,
 	  "config help [OPTION]\n"
 	  "      list every configuration option, or explain one" },
+	{ "tell", cli_cmd_tell,
+	  "tell osd.N COMMAND [ARGS...]\n"
+	  "      run a command on one OSD over the network (address from the OSD map):\n"
+	  "      status, dump_ops_in_flight, help, pg PGID query, ..." },
+	{ "pg", cli_cmd_pg_osd,
+	  "pg PGID query|scrub|deep-scrub|repair\n"
+	  "      ask the PG's acting primary (found with 'pg map PGID'): its state,\n"
+	  "      up/acting sets and info as JSON; scrub requests" },
 };
 
 /* Monitor commands, for --help; the monitors define what each accepts. */
@@ -38,6 +46,7 @@ static const char *const mon_usage =
     "      (edit with sepia-crush decompile / compile)\n"
     "  osd map POOL OBJECT\n"
     "  pg stat | pg dump | pg ls [POOL]  PG states and counts reported by OSDs\n"
+    "  pg map PGID                    the PG's up and acting sets and primaries\n"
     "  df                             raw and per-pool usage\n"
     "  config set WHO OPTION VALUE | config get WHO [OPTION] | config dump\n"
     "  fs new NAME METADATA_POOL DATA_POOL | fs ls | fs rm NAME | fs dump\n";
@@ -53,8 +62,10 @@ static void usage(FILE *out)
 	fprintf(out, "\nGlobal options: -c FILE, --cluster NAME, --mon-host HOST:PORT[,...],\n"
 	             "--format plain|json|json-pretty, --timeout SECONDS (default 30).\n");
 	fprintf(out, "\nExit status: 0 on success, 2 on a usage error, otherwise the errno of\n"
-	             "the failure (2 ENOENT no such daemon or socket, 22 EINVAL bad argument,\n"
-	             "110 ETIMEDOUT no answer, 111 ECONNREFUSED daemon not running).\n");
+	             "the failure (2 ENOENT no such daemon, socket, OSD or PG, 6 ENXIO OSD down,\n"
+	             "11 EAGAIN PG without a primary, 22 EINVAL bad argument, 95 EOPNOTSUPP\n"
+	             "not supported, 110 ETIMEDOUT no answer, 111 ECONNREFUSED daemon not\n"
+	             "running).\n");
 }
 
 void cli_print_json(const struct cli *cli, enum cli_format def, json_t *j)
@@ -156,7 +167,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(argv[at], cmds[i].name) == 0 &&
 		    (cmds[i].fn != cli_cmd_config ||
-		     (at + 1 < argc && !strcmp(argv[at + 1], "help"))))
+		     (at + 1 < argc && !strcmp(argv[at + 1], "help"))) &&
+		    (cmds[i].fn != cli_cmd_pg_osd || cli_is_pg_osd_cmd(argc - at, argv + at)))
 			return cmds[i].fn(&cli, argc - at, argv + at);
 	return cli_cmd_mon(&cli, argc - at, argv + at);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* tests/unit/maps/test_osdmap.c - OSD map: incrementals, epochs, codec,
- * placement through a real CRUSH map, down and out OSDs. */
+ * placement through a real CRUSH map, down and out OSDs, heartbeat
+ * addresses (and maps from before them). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -254,6 +255,96 @@ static void test_codec(void **state)
 	osdmap_destroy(m);
 }
 
+/* Sets struct_v of every OSD entry of an encoded full map to 1 (the
+ * entries follow max_osd, each an envelope u8 v, u8 compat, u32 len). */
+static void make_entries_v1(uint8_t *p, size_t len, int max_osd)
+{
+	const uint8_t pat[6] = { (uint8_t)max_osd, 0, 0, 0, 2, 1 };
+	size_t at = 0;
+
+	while (at + sizeof(pat) <= len && memcmp(p + at, pat, sizeof(pat)) != 0)
+		at++;
+	assert_true(at + sizeof(pat) <= len);
+	at += 4;
+	for (int i = 0; i < max_osd; i++) {
+		uint32_t n;
+
+		assert_int_equal(p[at], 2);
+		p[at] = 1;
+		memcpy(&n, p + at + 2, 4); /* little-endian host */
+		at += 6 + n;
+	}
+}
+
+static void test_hb_addr(void **state)
+{
+	struct osdmap *m = make_cluster(), *m2;
+	struct osdmap_inc inc, inc2;
+	struct osdmap_inc_osd *o;
+	struct enc e;
+	struct dec d;
+	uint32_t up_epoch;
+
+	(void)state;
+	assert_false(msg_addr_is_set(&m->osds[2].hb_addr));
+	osdmap_inc_init(&inc, m);
+	o = osdmap_inc_osd(&inc, 2);
+	o->set = OSDMAP_INC_UP;
+	o->up = false;
+	m = apply(m, &inc);
+	/* it boots again, now with a heartbeat messenger: through the codec */
+	osdmap_inc_init(&inc, m);
+	o = osdmap_inc_osd(&inc, 2);
+	o->set = OSDMAP_INC_UP;
+	o->up = true;
+	assert_int_equal(msg_addr_parse("127.0.0.1:6802", &o->addr), 0);
+	assert_int_equal(msg_addr_parse("127.0.0.1:7002", &o->hb_addr), 0);
+	o->nonce = 999;
+	enc_init(&e);
+	osdmap_inc_encode(&inc, &e);
+	osdmap_inc_fini(&inc);
+	up_epoch = m->epoch + 1;
+	/* an old (v1) reader of the same bytes: no heartbeat address */
+	e.data[0] = 1;
+	osdmap_inc_init(&inc2, NULL);
+	dec_init(&d, e.data, e.len);
+	assert_int_equal(osdmap_inc_decode(&d, &inc2), 0);
+	assert_false(msg_addr_is_set(&inc2.osds[0].hb_addr));
+	osdmap_inc_fini(&inc2);
+	e.data[0] = 2;
+	osdmap_inc_init(&inc2, NULL);
+	dec_init(&d, e.data, e.len);
+	assert_int_equal(osdmap_inc_decode(&d, &inc2), 0);
+	enc_fini(&e);
+	m = apply(m, &inc2);
+	assert_true(m->osds[2].up);
+	assert_int_equal(m->osds[2].up_from, up_epoch);
+	assert_int_equal(m->osds[2].hb_addr.port, 7002);
+	assert_false(msg_addr_is_set(&m->osds[1].hb_addr));
+	/* the full map keeps it (entry v2), and a v1 entry decodes without */
+	enc_init(&e);
+	osdmap_encode(m, &e);
+	assert_int_equal(enc_error(&e), 0);
+	dec_init(&d, e.data, e.len);
+	assert_int_equal(osdmap_decode(&d, &m2), 0);
+	assert_int_equal(m2->osds[2].hb_addr.port, 7002);
+	assert_int_equal(m2->osds[2].nonce, 999);
+	osdmap_destroy(m2);
+	make_entries_v1(e.data, e.len, m->max_osd);
+	dec_init(&d, e.data, e.len);
+	assert_int_equal(osdmap_decode(&d, &m2), 0);
+	assert_false(msg_addr_is_set(&m2->osds[2].hb_addr));
+	assert_int_equal(m2->osds[2].addr.port, 6802);
+	assert_int_equal(m2->osds[2].up_from, up_epoch);
+	osdmap_destroy(m2);
+	enc_fini(&e);
+	json_t *j = osdmap_dump_json(m);
+	json_t *o2 = json_array_get(json_object_get(j, "osds"), 2);
+	assert_string_equal(json_string_value(json_object_get(o2, "hb_addr")), "127.0.0.1:7002");
+	json_decref(j);
+	osdmap_destroy(m);
+}
+
 int test_osdmap_run(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +352,7 @@ int test_osdmap_run(void)
 		cmocka_unit_test(test_down_and_out),
 		cmocka_unit_test(test_epochs_and_validation),
 		cmocka_unit_test(test_codec),
+		cmocka_unit_test(test_hb_addr),
 	};
 	return cmocka_run_group_tests_name("osdmap", tests, NULL, NULL);
 }

@@ -2,9 +2,11 @@
 /* tests/unit/proto/test_osd_proto.c - OSD protocol messages survive an
  * encode/decode round trip with their data segment sliced back into the
  * ops; truncated or inconsistent input is refused with -EBADMSG; the
- * payload encodings (kv lists, listing replies, log entries) and the PG
- * stats report round-trip. */
+ * payload encodings (kv lists, listing replies, log entries), the PG
+ * stats report, heartbeat pings, the OSD boot with its heartbeat address
+ * (and a v1 boot without one) and the "mark me down" report round-trip. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "common/buf.h"
@@ -312,12 +314,123 @@ static void test_pg_stats(void **state)
 	msg_put(&b->m);
 }
 
+/* Decodes a front made of raw bytes as a receiver would. */
+static int decode_front(uint16_t type, const uint8_t *p, size_t n, struct msg **out)
+{
+	return msg_registry_decode(reg, type, 1, bytes((const char *)p, n), NULL, NULL, out);
+}
+
+static void test_ping(void **state)
+{
+	uint16_t types[] = { OSD_MSG_PING, OSD_MSG_PING_REPLY };
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		const struct msg_type_ops *ops = i ? &osd_ping_reply_ops : &osd_ping_ops;
+		struct osd_msg_ping *p, *b;
+		struct msg *m;
+		uint8_t *front;
+		size_t len;
+
+		assert_int_equal(msg_create_typed(ops, &m), 0);
+		p = (void *)m;
+		p->from = 7;
+		p->epoch = 42;
+		p->stamp = 0x123456789abcdefull;
+		assert_int_equal(msg_encode(m), 0);
+		len = buf_len(m->front);
+		front = mem_malloc(len);
+		assert_int_equal(buf_copy_out(m->front, 0, len, front), 0);
+		b = (struct osd_msg_ping *)(void *)round_trip(m);
+		assert_int_equal(b->m.type, types[i]);
+		assert_int_equal(b->from, 7);
+		assert_int_equal(b->epoch, 42);
+		assert_true(b->stamp == 0x123456789abcdefull);
+		msg_put(&b->m);
+		for (size_t cut = 0; cut < len; cut++)
+			assert_int_equal(decode_front(types[i], front, cut, &m), -EBADMSG);
+		front[6] = 0xff; /* from = -1 (the envelope header is 6 bytes) */
+		front[7] = front[8] = front[9] = 0xff;
+		assert_int_equal(decode_front(types[i], front, len, &m), -EBADMSG);
+		mem_free(front);
+	}
+}
+
+static void test_boot_hb_addr(void **state)
+{
+	struct mon_msg_osd_boot *b, *bb;
+	struct msg *m;
+	struct enc e;
+	uint8_t *p;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(msg_create_typed(&mon_osd_boot_ops, &m), 0);
+	b = (void *)m;
+	b->osd = 3;
+	b->weight = 1;
+	assert_int_equal(msg_addr_parse("127.0.0.1:6800", &b->addr), 0);
+	assert_int_equal(msg_addr_parse("127.0.0.1:6801", &b->hb_addr), 0);
+	snprintf(b->host, sizeof(b->host), "h");
+	bb = (struct mon_msg_osd_boot *)(void *)round_trip(m);
+	assert_int_equal(bb->hb_addr.port, 6801);
+	assert_int_equal(bb->addr.port, 6800);
+	msg_put(&bb->m);
+
+	/* a v1 boot (an OSD without heartbeats) decodes with no hb_addr */
+	enc_init(&e);
+	{
+		size_t at = enc_begin(&e, 1, 1);
+		uint8_t fsid[16] = { 0 };
+		struct msg_addr a;
+
+		assert_int_equal(msg_addr_parse("127.0.0.1:6900", &a), 0);
+		enc_s32(&e, 5);
+		enc_raw(&e, fsid, 16);
+		msg_addr_encode(&a, &e);
+		enc_u64(&e, 77);
+		enc_u32(&e, 9);
+		enc_double(&e, 1.0);
+		enc_str(&e, "old");
+		enc_end(&e, at);
+	}
+	p = enc_take(&e, &len);
+	assert_int_equal(decode_front(MON_MSG_OSD_BOOT, p, len, &m), 0);
+	bb = (void *)m;
+	assert_int_equal(bb->osd, 5);
+	assert_int_equal(bb->addr.port, 6900);
+	assert_string_equal(bb->host, "old");
+	assert_false(msg_addr_is_set(&bb->hb_addr));
+	msg_put(m);
+	mem_free(p);
+	enc_fini(&e);
+}
+
+static void test_mark_me_down(void **state)
+{
+	struct mon_msg_osd_failure *f, *fb;
+	struct msg *m;
+
+	(void)state;
+	assert_int_equal(msg_create_typed(&mon_osd_failure_ops, &m), 0);
+	f = (void *)m;
+	f->target = f->reporter = 2;
+	f->epoch = 11;
+	fb = (struct mon_msg_osd_failure *)(void *)round_trip(m);
+	assert_int_equal(fb->target, 2);
+	assert_int_equal(fb->reporter, 2);
+	assert_int_equal(fb->epoch, 11);
+	assert_false(fb->still_alive);
+	msg_put(&fb->m);
+}
+
 int run_osd_proto_tests(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_op_round_trip),   cmocka_unit_test(test_op_rejects_bad_input),
 		cmocka_unit_test(test_reply_and_repop), cmocka_unit_test(test_payloads),
-		cmocka_unit_test(test_pg_stats),
+		cmocka_unit_test(test_pg_stats),        cmocka_unit_test(test_ping),
+		cmocka_unit_test(test_boot_hb_addr),    cmocka_unit_test(test_mark_me_down),
 	};
 
 	return cmocka_run_group_tests_name("osd_proto", tests, setup, teardown);
