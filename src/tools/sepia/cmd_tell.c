@@ -222,10 +222,10 @@ static int parse_osd(const char *s, int *id)
 static int run_tell(const struct cli *cli, struct cli_session *s, struct tell *t, int argc,
                     char **argv)
 {
-	int id;
+	int id = -1;
+	int rc = parse_osd(argv[1], &id); /* checked by cli_cmd_tell */
 
-	parse_osd(argv[1], &id); /* checked by cli_cmd_tell */
-	return tell_osd(cli, s, t, id, argc - 2, argv + 2);
+	return rc < 0 ? rc : tell_osd(cli, s, t, id, argc - 2, argv + 2);
 }
 
 int cli_cmd_tell(struct cli *cli, int argc, char **argv)
