@@ -29,7 +29,6 @@
 
 #include "common/log.h"
 #include "common/mem.h"
-#include "common/wq.h"
 #include "store/bs_int.h"
 
 void store_bs_fail(struct blockstore *bs, const char *what, int rc)
@@ -46,6 +45,13 @@ void store_bs_key_u64(uint8_t *key, char prefix, uint64_t v)
 	key[0] = (uint8_t)prefix;
 	for (int i = 0; i < 8; i++)
 		key[1 + i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+void store_bs_shard_key(uint8_t *key, uint64_t nid, uint64_t shard)
+{
+	store_bs_key_u64(key, BS_K_SHARD, nid);
+	for (int i = 0; i < 8; i++)
+		key[9 + i] = (uint8_t)(shard >> (56 - 8 * i));
 }
 
 void store_bs_onode_key(struct enc *e, const char *cid, const struct store_oid *oid)
@@ -68,7 +74,61 @@ int store_bs_db_get(struct blockstore *bs, const char *key, size_t klen, char **
 	return *val ? 0 : -ENOENT;
 }
 
-int store_bs_onode_load(struct blockstore *bs, const char *key, size_t klen, struct bs_onode *on)
+int store_bs_shards_load(rocksdb_iterator_t *it, struct bs_onode *on)
+{
+	uint8_t pfx[BS_SHARD_KEY];
+	uint32_t got = 0;
+	char *err = NULL;
+	int rc = 0;
+
+	store_bs_shard_key(pfx, on->nid, 0);
+	for (rocksdb_iter_seek(it, (const char *)pfx, 9); rc == 0 && rocksdb_iter_valid(it);
+	     rocksdb_iter_next(it)) {
+		size_t klen, vlen;
+		const uint8_t *k = (const uint8_t *)rocksdb_iter_key(it, &klen);
+		const char *v = rocksdb_iter_value(it, &vlen);
+		uint64_t shard = 0;
+
+		if (klen < 9 || memcmp(k, pfx, 9) != 0)
+			break;
+		if (klen != BS_SHARD_KEY || ++got > on->nshards)
+			return -EBADMSG;
+		for (unsigned i = 9; i < BS_SHARD_KEY; i++)
+			shard = shard << 8 | k[i];
+		rc = store_bs_shard_decode(v, vlen, shard, &on->em);
+	}
+	rocksdb_iter_get_error(it, &err);
+	if (err) {
+		rocksdb_free(err);
+		return -EIO;
+	}
+	return rc < 0 ? rc : got != on->nshards ? -EBADMSG : 0;
+}
+
+/* The onode record and its shards through one iterator: one consistent
+ * view, even while the commit worker writes batches. */
+static int load_with_shards(struct blockstore *bs, const char *key, size_t klen,
+                            struct bs_onode *on)
+{
+	rocksdb_iterator_t *it = rocksdb_create_iterator(bs->db, bs->ro);
+	const char *k, *v;
+	size_t n, vlen;
+	int rc = -ENOENT;
+
+	rocksdb_iter_seek(it, key, klen);
+	k = rocksdb_iter_valid(it) ? rocksdb_iter_key(it, &n) : NULL;
+	if (k && n == klen && memcmp(k, key, klen) == 0) {
+		v = rocksdb_iter_value(it, &vlen);
+		rc = store_bs_onode_decode(v, vlen, on);
+		if (rc == 0 && (rc = store_bs_shards_load(it, on)) < 0)
+			store_bs_onode_fini(on);
+	}
+	rocksdb_iter_destroy(it);
+	return rc;
+}
+
+int store_bs_onode_load(struct blockstore *bs, const char *key, size_t klen, bool extents,
+                        struct bs_onode *on)
 {
 	char *val;
 	size_t vlen;
@@ -78,6 +138,10 @@ int store_bs_onode_load(struct blockstore *bs, const char *key, size_t klen, str
 		return rc;
 	rc = store_bs_onode_decode(val, vlen, on);
 	rocksdb_free(val);
+	if (rc == 0 && extents && on->nshards) {
+		store_bs_onode_fini(on);
+		rc = load_with_shards(bs, key, klen, on);
+	}
 	if (rc == -EBADMSG)
 		log_err(store, "blockstore %s: damaged onode record", bs->path);
 	return rc;
@@ -92,6 +156,7 @@ static int open_db(struct blockstore *bs, const char *path, bool create)
 	rocksdb_options_set_create_if_missing(bs->dbo, create);
 	rocksdb_options_set_error_if_exists(bs->dbo, create);
 	rocksdb_options_set_max_open_files(bs->dbo, 256);
+	rocksdb_options_set_info_log_level(bs->dbo, 1); /* INFO: no line per WAL sync */
 	bs->bbto = rocksdb_block_based_options_create();
 	bs->cache = rocksdb_cache_create_lru(bs->opts.cache_size ? bs->opts.cache_size : 1 << 20);
 	rocksdb_block_based_options_set_block_cache(bs->bbto, bs->cache);
@@ -147,7 +212,9 @@ static struct blockstore *bs_alloc(const char *path, const struct store_opts *o)
 	pthread_mutex_init(&bs->ovl_lock, NULL);
 	pthread_mutex_init(&bs->q_lock, NULL);
 	pthread_cond_init(&bs->q_cv, NULL);
+	pthread_cond_init(&bs->q_work, NULL);
 	list_init(&bs->queue);
+	list_init(&bs->pend_lru);
 	return bs;
 }
 
@@ -161,20 +228,20 @@ static void bs_free(struct blockstore *bs)
 			mem_free(o->data);
 			mem_free(o);
 		}
+	store_bs_pend_clear(bs);
 	store_bs_dio_fini(bs); /* before the file closes */
 	close_db(bs);
 	store_file_close(bs->file);
 	store_bs_alloc_fini(&bs->alloc);
-	for (size_t i = 0; i < bs->ndq; i++)
-		store_bs_deferred_fini(&bs->dq[i]);
-	mem_free(bs->dq);
-	mem_free(bs->relw);
+	store_bs_dbatch_fini(&bs->dq);
+	store_bs_dbatch_fini(&bs->dfl);
 	pthread_mutex_destroy(&bs->txn_lock);
 	pthread_mutex_destroy(&bs->alloc_lock);
 	pthread_mutex_destroy(&bs->pend_lock);
 	pthread_mutex_destroy(&bs->ovl_lock);
 	pthread_mutex_destroy(&bs->q_lock);
 	pthread_cond_destroy(&bs->q_cv);
+	pthread_cond_destroy(&bs->q_work);
 	mem_free(bs->path);
 	mem_free(bs);
 }
@@ -320,7 +387,7 @@ int store_bs_open(const char *path, const struct store_opts *o, struct store **o
 	if (rc == 0)
 		rc = store_bs_dio_init(bs);
 	if (rc == 0 && !o->read_only)
-		rc = wq_create("bs-commit", 1, 16, NULL, &bs->wq);
+		rc = store_bs_committer_start(bs);
 	if (rc < 0) {
 		bs_free(bs);
 		return rc;
@@ -339,7 +406,7 @@ void store_bs_close(struct store *st)
 	struct blockstore *bs = (struct blockstore *)st;
 	char *err = NULL;
 
-	if (bs->wq) {
+	if (bs->has_committer) {
 		store_bs_drain(bs);
 		if (atomic_load(&bs->state) == BS_ACTIVE && store_bs_deferred_flush(bs) == 0) {
 			rocksdb_flush_wal(bs->db, 1, &err);
@@ -347,7 +414,7 @@ void store_bs_close(struct store *st)
 				log_err(store, "blockstore %s: final WAL sync: %s", bs->path, err);
 			rocksdb_free(err);
 		}
-		wq_destroy(bs->wq);
+		store_bs_committer_stop(bs);
 	}
 	pthread_rwlock_destroy(&bs->read_lock);
 	bs_free(bs);

@@ -1,24 +1,26 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* store/bs_codec.c - encoders and bounds-checked decoders of every BlockStore
- * record: superblock, onode (with its extent map and xattrs), collection,
- * freelist chunk and deferred write. All use common/enc.h envelopes; each
- * decoder has a fuzz target (tests/fuzz/fuzz_store_*.c). */
+ * record: superblock, onode (with its xattrs), collection,
+ * extent-map shard, freelist chunk and deferred write. All use common/enc.h
+ * envelopes; each decoder has a fuzz target (tests/fuzz/fuzz_store_*.c). */
 #include <errno.h>
 #include <string.h>
 
 #include "common/mem.h"
 #include "store/bs_int.h"
 
-#define V_SUPER  1
-#define V_ONODE  1
-#define V_EXTMAP 1
-#define V_COLL   1
-#define V_FREE   1
-#define V_DEFER  1
+/* Layout 2 (sharded extent maps): superblock and onode v2, compat 2, so
+ * that neither this code nor older code reads the other's stores. */
+#define V_SUPER 2
+#define V_ONODE 2
+#define V_SHARD 1
+#define V_COLL  1
+#define V_FREE  1
+#define V_DEFER 1
 
 void store_bs_super_encode(struct enc *e, const struct bs_super *s)
 {
-	size_t b = enc_begin(e, V_SUPER, 1);
+	size_t b = enc_begin(e, V_SUPER, V_SUPER);
 
 	enc_u64(e, s->magic);
 	enc_u32(e, s->block_size);
@@ -38,6 +40,8 @@ int store_bs_super_decode(const void *p, size_t n, struct bs_super *s)
 	rc = dec_begin(&d, V_SUPER, &v, &body);
 	if (rc < 0)
 		return rc;
+	if (v < V_SUPER) /* layout 1: unsharded onodes */
+		return -EBADMSG;
 	if (dec_u64(&body, &s->magic) || dec_u32(&body, &s->block_size) ||
 	    dec_u64(&body, &s->nblocks) || dec_u64(&body, &s->nid_next) || dec_u64(&body, &s->seq))
 		return -EBADMSG;
@@ -48,66 +52,107 @@ int store_bs_super_decode(const void *p, size_t n, struct bs_super *s)
 	return 0;
 }
 
-void store_bs_extmap_encode(struct enc *e, const struct bs_extmap *em)
+void store_bs_shard_encode(struct enc *e, const struct bs_extmap *em, uint64_t shard)
 {
-	size_t b = enc_begin(e, V_EXTMAP, 1);
+	uint64_t lo = shard * BS_SHARD_BLOCKS, hi = lo + BS_SHARD_BLOCKS;
+	size_t b = enc_begin(e, V_SHARD, 1), cnt = e->len;
+	uint32_t n = 0;
 
-	enc_u32(e, (uint32_t)em->n);
-	for (size_t i = 0; i < em->n; i++) {
-		enc_u64(e, em->v[i].lblk);
-		enc_u64(e, em->v[i].pblk);
-		enc_u32(e, em->v[i].nblk);
-		for (uint32_t j = 0; j < em->v[i].nblk; j++)
-			enc_u32(e, em->v[i].crc[j]);
+	enc_u32(e, 0); /* patched below */
+	for (size_t i = store_bs_extmap_lower(em, lo); i < em->n && em->v[i].lblk < hi; i++, n++) {
+		const struct bs_ext *x = &em->v[i];
+		uint64_t s = x->lblk > lo ? x->lblk : lo;
+		uint64_t t = x->lblk + x->nblk < hi ? x->lblk + x->nblk : hi;
+
+		enc_u32(e, (uint32_t)(s - lo));
+		enc_u64(e, x->pblk + (s - x->lblk));
+		enc_u32(e, (uint32_t)(t - s));
+		for (uint64_t j = s; j < t; j++)
+			enc_u32(e, x->crc[j - x->lblk]);
 	}
+	enc_patch_u32(e, cnt, n);
 	enc_end(e, b);
 }
 
-static int ext_decode(struct dec *d, struct bs_ext *x, uint64_t min_lblk)
+/* Appends one piece to em, extending the last extent when contiguous. */
+static int piece_append(struct bs_extmap *em, const struct bs_ext *x)
 {
-	if (dec_u64(d, &x->lblk) || dec_u64(d, &x->pblk) || dec_u32(d, &x->nblk))
-		return -EBADMSG;
-	if (x->nblk == 0 || x->lblk < min_lblk || x->lblk + x->nblk < x->lblk || x->pblk == 0 ||
-	    x->pblk + x->nblk < x->pblk || dec_left(d) / 4 < x->nblk)
-		return -EBADMSG;
-	x->crc = mem_malloc(x->nblk * sizeof(uint32_t));
-	if (!x->crc)
+	struct bs_ext *p = em->n ? &em->v[em->n - 1] : NULL;
+	uint32_t *c;
+
+	if (p && p->lblk + p->nblk == x->lblk && p->pblk + p->nblk == x->pblk &&
+	    (uint64_t)p->nblk + x->nblk <= UINT32_MAX) {
+		c = mem_realloc(p->crc, ((size_t)p->nblk + x->nblk) * sizeof(*c));
+		if (!c)
+			return -ENOMEM;
+		memcpy(c + p->nblk, x->crc, x->nblk * sizeof(*c));
+		p->crc = c;
+		p->nblk += x->nblk;
+		return 0;
+	}
+	if (mem_grow(&em->v, sizeof(*em->v), &em->cap, em->n + 1) < 0)
 		return -ENOMEM;
-	for (uint32_t j = 0; j < x->nblk; j++)
-		dec_u32(d, &x->crc[j]); /* length checked above */
+	c = mem_malloc(x->nblk * sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	memcpy(c, x->crc, x->nblk * sizeof(*c));
+	em->v[em->n] = *x;
+	em->v[em->n++].crc = c;
 	return 0;
 }
 
-int store_bs_extmap_decode(struct dec *d, struct bs_extmap *em)
+static int piece_decode(struct dec *d, uint64_t lo, uint64_t *next, struct bs_ext *x, uint32_t *crc)
 {
-	struct dec body;
-	uint32_t n;
-	uint8_t v;
-	uint64_t next = 0;
-	int rc = dec_begin(d, V_EXTMAP, &v, &body);
+	uint32_t off;
 
+	if (dec_u32(d, &off) || dec_u64(d, &x->pblk) || dec_u32(d, &x->nblk))
+		return -EBADMSG;
+	if (x->nblk == 0 || off >= BS_SHARD_BLOCKS || x->nblk > BS_SHARD_BLOCKS - off ||
+	    lo + off < *next || x->pblk == 0 || x->pblk + x->nblk < x->pblk ||
+	    dec_left(d) / 4 < x->nblk)
+		return -EBADMSG;
+	x->lblk = lo + off;
+	x->crc = crc;
+	for (uint32_t j = 0; j < x->nblk; j++)
+		dec_u32(d, &crc[j]); /* length checked above */
+	*next = x->lblk + x->nblk;
+	return 0;
+}
+
+int store_bs_shard_decode(const void *p, size_t n, uint64_t shard, struct bs_extmap *em)
+{
+	uint32_t crc[BS_SHARD_BLOCKS], cnt;
+	uint64_t lo = shard * BS_SHARD_BLOCKS, next = lo;
+	struct dec d, body;
+	struct bs_ext x;
+	uint8_t v;
+	int rc;
+
+	/* lblk * block_size must not overflow (block sizes up to 64 KiB) */
+	if (shard > (UINT64_MAX / 65536) / BS_SHARD_BLOCKS - 1)
+		return -EBADMSG;
+	if (em->n && em->v[em->n - 1].lblk + em->v[em->n - 1].nblk > lo)
+		return -EBADMSG;
+	dec_init(&d, p, n);
+	rc = dec_begin(&d, V_SHARD, &v, &body);
 	if (rc < 0)
 		return rc;
-	if (dec_count(&body, 24, &n) < 0)
+	if (dec_count(&body, 20, &cnt) < 0 || cnt == 0)
 		return -EBADMSG;
-	em->v = mem_calloc(n ? n : 1, sizeof(*em->v));
-	if (!em->v)
-		return -ENOMEM;
-	em->cap = n ? n : 1;
-	for (uint32_t i = 0; i < n; i++) {
-		rc = ext_decode(&body, &em->v[i], next);
+	for (uint32_t i = 0; i < cnt; i++) {
+		rc = piece_decode(&body, lo, &next, &x, crc);
+		if (rc == 0)
+			rc = piece_append(em, &x);
 		if (rc < 0)
 			return rc;
-		em->n++;
-		next = em->v[i].lblk + em->v[i].nblk;
 	}
-	dec_end(d, &body);
+	dec_end(&d, &body);
 	return 0;
 }
 
 void store_bs_onode_encode(struct enc *e, const struct bs_onode *on)
 {
-	size_t b = enc_begin(e, V_ONODE, 1);
+	size_t b = enc_begin(e, V_ONODE, V_ONODE);
 
 	enc_u64(e, on->seq);
 	enc_u64(e, on->size);
@@ -117,7 +162,7 @@ void store_bs_onode_encode(struct enc *e, const struct bs_onode *on)
 		enc_str(e, on->attrs.v[i].key);
 		enc_blob(e, on->attrs.v[i].val, on->attrs.v[i].len);
 	}
-	store_bs_extmap_encode(e, &on->em);
+	enc_u32(e, store_bs_extmap_nshards(&on->em)); /* on must hold its whole map */
 	enc_end(e, b);
 }
 
@@ -149,19 +194,15 @@ int store_bs_onode_decode(const void *p, size_t n, struct bs_onode *on)
 	store_bs_onode_init(on);
 	dec_init(&d, p, n);
 	rc = dec_begin(&d, V_ONODE, &v, &body);
+	if (rc == 0 && v < V_ONODE)
+		rc = -EBADMSG; /* layout 1 */
 	if (rc == 0 &&
 	    (dec_u64(&body, &on->seq) || dec_u64(&body, &on->size) || dec_u64(&body, &on->nid)))
 		rc = -EBADMSG;
 	if (rc == 0)
 		rc = attrs_decode(&body, &on->attrs);
-	if (rc == 0)
-		rc = store_bs_extmap_decode(&body, &on->em);
-	if (rc == 0 && on->em.n) {
-		const struct bs_ext *x = &on->em.v[on->em.n - 1];
-
-		if (x->lblk + x->nblk > UINT64_MAX / 65536)
-			rc = -EBADMSG;
-	}
+	if (rc == 0 && dec_u32(&body, &on->nshards))
+		rc = -EBADMSG;
 	if (rc < 0) {
 		store_bs_onode_fini(on);
 		return rc;

@@ -3,8 +3,9 @@
  * deferred-write overlay, applying and retiring deferred writes, replay.
  *
  * DESIGN
- * Prepared transactions queue in sequence order. One commit job on the wq
- * takes every queued transaction as a group and, for the group:
+ * Prepared transactions queue in sequence order. The commit thread
+ * (`bs-commit`, woken by submit when it had nothing to do) takes every
+ * queued transaction as a group and, for the group:
  *   1 waits for the members' new-extent writes (bs_dio.c) and syncs the
  *     data file once if any member wrote new extents (the data stage);
  *   2 writes each member's batch (no sync): visible to readers -> on_applied;
@@ -14,24 +15,30 @@
  *     group's WAL sync, while no batch is written before its own group's
  *     data sync returned and groups still commit in queue order;
  *   4 queues the members' deferred blocks (the overlay keeps serving them)
- *     and their freed extents; extents go back to the allocator at once
- *     only if no deferred record is outstanding (a replayed deferred write
- *     must never hit a reused block).
+ *     and their freed extents in the next flush batch (bs->dq); extents go
+ *     back to the allocator at once only if no deferred record is
+ *     outstanding and no flush is in flight (a replayed deferred write must
+ *     never hit a reused block).
  * Deferred flush, every BS_DEFER_BATCH records or BS_DEFER_BLOCKS blocks,
  * when a group freed extents while records are outstanding, and at close:
- * read_lock barrier (readers of older onodes are done), the newest copy of
- * each queued block written in place (sorted, in parallel), overlay
- * entries dropped, one data-file sync, one range delete of the D records,
- * waiting extents released. Until then a crash replays the D records.
+ * the batch moves to bs->dfl and runs on `bs-dflush` while the commit
+ * thread goes on (one flush at a time, so in-place writes of a block keep
+ * commit order): read_lock barrier (readers of older onodes are done), the
+ * newest copy of each block written in place (sorted, in parallel),
+ * overlay entries dropped, one data-file sync, one range delete of the
+ * batch's D records, its extents released. Until then a crash replays the
+ * D records.
  *
  * States: the store's ACTIVE -> FAILED on any write, sync or database error;
  * a failed group completes every member with -EIO (on_applied for those not
  * yet visible, on_commit for all) and nothing more reaches the disk.
  *
- * Threads: everything here runs on the commit worker except submit,
- * wait_room, drain (queueing threads), the overlay lookups (readers) and a
+ * Threads: everything here runs on the commit thread except submit,
+ * wait_room, drain (queueing threads), the overlay lookups (readers), a
  * data stage started ahead (`bs-dsync`, one thread; it touches only its
- * group's members until the worker waits for it under dio_lock). */
+ * group's members until the worker waits for it under dio_lock) and the
+ * deferred flush (`bs-dflush`; it owns bs->dfl while dfl_busy, which
+ * dio_lock guards; close waits for it). */
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -125,6 +132,8 @@ void store_bs_ptx_free(struct bs_ptx *p)
 
 void store_bs_wait_room(struct blockstore *bs)
 {
+	if (atomic_load(&bs->inflight) < BS_INFLIGHT_MAX)
+		return; /* the common case takes no lock the commit thread may hold */
 	pthread_mutex_lock(&bs->q_lock);
 	while (bs->inflight >= BS_INFLIGHT_MAX)
 		pthread_cond_wait(&bs->q_cv, &bs->q_lock);
@@ -139,48 +148,90 @@ void store_bs_drain(struct blockstore *bs)
 	pthread_mutex_unlock(&bs->q_lock);
 }
 
-static int commit_job(void *arg);
-static void commit_job_done(int status, void *arg);
+static void commit_job(struct blockstore *bs);
+
+/* The commit thread: waits for work (running), commits until the queue is
+ * empty (commit_job clears running), and so on until stopping. */
+static void *committer_main(void *arg)
+{
+	struct blockstore *bs = arg;
+
+	pthread_setname_np(pthread_self(), "bs-commit");
+	pthread_mutex_lock(&bs->q_lock);
+	for (;;) {
+		while (!bs->running && !bs->stopping)
+			pthread_cond_wait(&bs->q_work, &bs->q_lock);
+		if (!bs->running)
+			break; /* stopping, and nothing queued */
+		pthread_mutex_unlock(&bs->q_lock);
+		commit_job(bs);
+		pthread_mutex_lock(&bs->q_lock);
+	}
+	pthread_mutex_unlock(&bs->q_lock);
+	return NULL;
+}
+
+int store_bs_committer_start(struct blockstore *bs)
+{
+	int rc = pthread_create(&bs->committer, NULL, committer_main, bs);
+
+	if (rc)
+		return -rc;
+	bs->has_committer = true;
+	return 0;
+}
+
+void store_bs_committer_stop(struct blockstore *bs)
+{
+	pthread_mutex_lock(&bs->q_lock);
+	bs->stopping = true;
+	pthread_mutex_unlock(&bs->q_lock);
+	pthread_cond_signal(&bs->q_work);
+	pthread_join(bs->committer, NULL);
+	bs->has_committer = false;
+}
 
 int store_bs_submit(struct blockstore *bs, struct bs_ptx *p)
 {
-	bool start;
-	int rc = 0;
+	bool wake;
 
 	pthread_mutex_lock(&bs->q_lock);
 	list_push_back(&bs->queue, &p->link);
-	bs->inflight++;
-	start = !bs->running;
+	atomic_fetch_add(&bs->inflight, 1);
+	wake = !bs->running;
 	bs->running = true;
 	pthread_mutex_unlock(&bs->q_lock);
-	if (start)
-		rc = wq_submit(bs->wq, commit_job, commit_job_done, bs);
-	return rc; /* only one job is ever queued: the wq cannot be full */
+	/* signalled after unlocking, so the woken thread never waits for
+	 * q_lock (each extra wake-up is an expensive cross-CPU interrupt on a
+	 * VM); it checks running under q_lock, so no wake-up is lost */
+	if (wake)
+		pthread_cond_signal(&bs->q_work);
+	return 0;
 }
 
 /* ---- deferred writes ---- */
 
 /* Notes a D record that must be deleted once its blocks are in place. */
-static void note_dseq(struct blockstore *bs, uint64_t seq)
+static void note_dseq(struct bs_dbatch *b, uint64_t seq)
 {
-	if (bs->dhi == 0 || seq < bs->dlo)
-		bs->dlo = seq;
-	if (seq > bs->dhi)
-		bs->dhi = seq;
+	if (b->dhi == 0 || seq < b->dlo)
+		b->dlo = seq;
+	if (seq > b->dhi)
+		b->dhi = seq;
 }
 
-/* Deletes every D record in [dlo, dhi] with one range tombstone: records
+/* Deletes every D record in [lo, hi] with one range tombstone: records
  * are committed in seq order, so all of them are in place by now. */
-static int delete_dseqs(struct blockstore *bs, bool sync)
+static int delete_dseqs(struct blockstore *bs, uint64_t lo, uint64_t hi, bool sync)
 {
 	rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
 	rocksdb_writeoptions_t *wo = rocksdb_writeoptions_create();
 	char *err = NULL;
-	uint8_t lo[9], hi[9];
+	uint8_t klo[9], khi[9];
 
-	store_bs_key_u64(lo, BS_K_DEFER, bs->dlo);
-	store_bs_key_u64(hi, BS_K_DEFER, bs->dhi + 1);
-	rocksdb_writebatch_delete_range(wb, (const char *)lo, 9, (const char *)hi, 9);
+	store_bs_key_u64(klo, BS_K_DEFER, lo);
+	store_bs_key_u64(khi, BS_K_DEFER, hi + 1);
+	rocksdb_writebatch_delete_range(wb, (const char *)klo, 9, (const char *)khi, 9);
 	rocksdb_writeoptions_set_sync(wo, sync);
 	rocksdb_write(bs->db, wo, wb, &err);
 	rocksdb_writeoptions_destroy(wo);
@@ -190,28 +241,26 @@ static int delete_dseqs(struct blockstore *bs, bool sync)
 		rocksdb_free(err);
 		return -EIO;
 	}
-	bs->dlo = bs->dhi = 0;
 	return 0;
 }
 
-static void release_waiting(struct blockstore *bs)
+static void release_extents(struct blockstore *bs, struct bs_dbatch *b)
 {
 	pthread_mutex_lock(&bs->alloc_lock);
-	for (size_t i = 0; i < bs->nrelw; i++)
-		store_bs_alloc_release(&bs->alloc, bs->relw[2 * i], bs->relw[2 * i + 1]);
+	for (size_t i = 0; i < b->nrel; i++)
+		store_bs_alloc_release(&bs->alloc, b->rel[2 * i], b->rel[2 * i + 1]);
 	pthread_mutex_unlock(&bs->alloc_lock);
-	bs->nrelw = 0;
+	b->nrel = 0;
 }
 
-/* One group on its way through the two stages. */
-struct group {
-	struct blockstore *bs;
-	struct bs_ptx **g;
-	size_t n, cap;
-	int rc;     /* data stage result */
-	bool ahead; /* data stage on bs->swq; done says when it finished */
-	bool done;  /* "dio_lock" while ahead */
-};
+void store_bs_dbatch_fini(struct bs_dbatch *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		store_bs_deferred_fini(&b->v[i]);
+	mem_free(b->v);
+	mem_free(b->rel);
+	memset(b, 0, sizeof(*b));
+}
 
 struct dref {
 	const struct bs_dblk *b;
@@ -227,20 +276,20 @@ static int cmp_dref(const void *a, const void *b)
 	return x->seq > y->seq ? -1 : x->seq < y->seq; /* newest first */
 }
 
-/* Writes the queued deferred blocks in place, sorted by pblk, only the
- * newest copy of each. Readers of older onodes are waited out first. */
-static int write_queued(struct blockstore *bs)
+/* Writes b's blocks in place, sorted by pblk, only the newest copy of
+ * each. Readers of older onodes are waited out first. */
+static int write_queued(struct blockstore *bs, const struct bs_dbatch *b)
 {
-	struct dref *r = mem_malloc((bs->ndq_blocks + 1) * sizeof(*r));
-	const struct bs_dblk **v = mem_malloc((bs->ndq_blocks + 1) * sizeof(*v));
+	struct dref *r = mem_malloc((b->nblocks + 1) * sizeof(*r));
+	const struct bs_dblk **v = mem_malloc((b->nblocks + 1) * sizeof(*v));
 	size_t n = 0, m = 0;
 	int rc = -ENOMEM;
 
 	if (!r || !v)
 		goto out_free;
-	for (size_t i = 0; i < bs->ndq; i++)
-		for (size_t k = 0; k < bs->dq[i].n; k++)
-			r[n++] = (struct dref){ &bs->dq[i].v[k], bs->dq[i].seq };
+	for (size_t i = 0; i < b->n; i++)
+		for (size_t k = 0; k < b->v[i].n; k++)
+			r[n++] = (struct dref){ &b->v[i].v[k], b->v[i].seq };
 	qsort(r, n, sizeof(*r), cmp_dref);
 	for (size_t i = 0; i < n; i++)
 		if (m == 0 || v[m - 1]->pblk != r[i].b->pblk)
@@ -254,65 +303,139 @@ out_free:
 	return rc;
 }
 
-/* Drops the queued records (in place now) from the queue and the overlay. */
-static void drop_queued(struct blockstore *bs)
+/* Drops b's records (in place now) from the overlay and from b. */
+static void drop_queued(struct blockstore *bs, struct bs_dbatch *b)
 {
-	for (size_t i = 0; i < bs->ndq; i++) {
-		for (size_t k = 0; k < bs->dq[i].n; k++)
-			ovl_remove(bs, bs->dq[i].v[k].pblk, bs->dq[i].seq);
-		store_bs_deferred_fini(&bs->dq[i]);
+	for (size_t i = 0; i < b->n; i++) {
+		for (size_t k = 0; k < b->v[i].n; k++)
+			ovl_remove(bs, b->v[i].v[k].pblk, b->v[i].seq);
+		store_bs_deferred_fini(&b->v[i]);
 	}
-	bs->ndq = bs->ndq_blocks = 0;
+	b->n = b->nblocks = 0;
 }
 
-/* Retires committed deferred records: their blocks are written in place
- * and synced, then the records deleted; waiting extents are released. */
-int store_bs_deferred_flush(struct blockstore *bs)
+/* Retires b: its blocks are written in place and synced, then its
+ * records deleted and its extents released. On failure the store fails. */
+static int flush_batch(struct blockstore *bs, struct bs_dbatch *b)
 {
 	int rc = 0;
 
-	if (bs->ndq)
-		rc = write_queued(bs);
+	if (b->n)
+		rc = write_queued(bs, b);
 	if (rc == 0)
-		drop_queued(bs);
-	if (rc == 0 && bs->dhi)
+		drop_queued(bs, b);
+	if (rc == 0 && b->dhi)
 		rc = store_file_sync(bs->file);
-	if (rc == 0 && bs->dhi)
-		rc = delete_dseqs(bs, false);
+	if (rc == 0 && b->dhi)
+		rc = delete_dseqs(bs, b->dlo, b->dhi, false);
 	if (rc < 0) {
 		store_bs_fail(bs, "deferred flush", rc);
 		return rc;
 	}
-	release_waiting(bs);
+	b->dlo = b->dhi = 0;
+	release_extents(bs, b);
 	return 0;
+}
+
+static int flush_run(void *arg)
+{
+	struct blockstore *bs = arg;
+
+	return flush_batch(bs, &bs->dfl);
+}
+
+static void flush_done(int status, void *arg)
+{
+	struct blockstore *bs = arg;
+
+	(void)status; /* flush_batch failed the store */
+	pthread_mutex_lock(&bs->dio_lock);
+	bs->dfl_busy = false;
+	pthread_cond_broadcast(&bs->dio_cv);
+	pthread_mutex_unlock(&bs->dio_lock);
+}
+
+static bool flush_is_busy(struct blockstore *bs)
+{
+	bool busy;
+
+	pthread_mutex_lock(&bs->dio_lock);
+	busy = bs->dfl_busy;
+	pthread_mutex_unlock(&bs->dio_lock);
+	return busy;
+}
+
+static void flush_wait(struct blockstore *bs)
+{
+	pthread_mutex_lock(&bs->dio_lock);
+	while (bs->dfl_busy)
+		pthread_cond_wait(&bs->dio_cv, &bs->dio_lock);
+	pthread_mutex_unlock(&bs->dio_lock);
+}
+
+/* Hands the queued batch to bs-dflush (commit worker, no flush in flight):
+ * the in-place writes, data sync and record deletion then run off the
+ * commit path while later groups commit. Flushes run one at a time, so
+ * in-place writes of the same block stay in commit order. */
+static void flush_start(struct blockstore *bs)
+{
+	struct bs_dbatch t = bs->dfl; /* retired: arrays only */
+
+	bs->dfl = bs->dq;
+	bs->dq = t;
+	bs->dq.n = bs->dq.nblocks = bs->dq.nrel = 0;
+	bs->dq.dlo = bs->dq.dhi = 0;
+	bs->dfl_busy = true; /* nobody else reads it while false */
+	if (!bs->fwq || wq_submit(bs->fwq, flush_run, flush_done, bs) < 0)
+		flush_done(flush_run(bs), bs);
+}
+
+int store_bs_deferred_flush(struct blockstore *bs)
+{
+	flush_wait(bs);
+	return atomic_load(&bs->state) == BS_FAILED ? -EIO : flush_batch(bs, &bs->dq);
 }
 
 /* Takes p's committed deferred blocks into the queue (the overlay keeps
  * serving them to readers until they are in place). */
 static int keep_deferred(struct blockstore *bs, struct bs_ptx *p)
 {
+	struct bs_dbatch *b = &bs->dq;
+
 	if (p->def.n == 0)
 		return 0;
-	if (mem_grow(&bs->dq, sizeof(*bs->dq), &bs->cdq, bs->ndq + 1) < 0)
+	if (mem_grow(&b->v, sizeof(*b->v), &b->cap, b->n + 1) < 0)
 		return -ENOMEM;
-	bs->dq[bs->ndq++] = p->def;
-	bs->ndq_blocks += p->def.n;
-	note_dseq(bs, p->def.seq);
+	b->v[b->n++] = p->def;
+	b->nblocks += p->def.n;
+	note_dseq(b, p->def.seq);
 	memset(&p->def, 0, sizeof(p->def));
 	return 0;
 }
 
 static int keep_released(struct blockstore *bs, struct bs_ptx *p)
 {
-	if (mem_grow(&bs->relw, 2 * sizeof(uint64_t), &bs->crelw, bs->nrelw + p->nrel) < 0)
+	struct bs_dbatch *b = &bs->dq;
+
+	if (mem_grow(&b->rel, 2 * sizeof(uint64_t), &b->crel, b->nrel + p->nrel) < 0)
 		return -ENOMEM;
 	if (p->nrel)
-		memcpy(bs->relw + 2 * bs->nrelw, p->rel, p->nrel * 2 * sizeof(uint64_t));
-	bs->nrelw += p->nrel;
+		memcpy(b->rel + 2 * b->nrel, p->rel, p->nrel * 2 * sizeof(uint64_t));
+	b->nrel += p->nrel;
 	return 0;
 }
 
 /* ---- the group ---- */
+
+/* One group on its way through the two stages. */
+struct group {
+	struct blockstore *bs;
+	struct bs_ptx **g;
+	size_t n, cap;
+	int rc;     /* data stage result */
+	bool ahead; /* data stage on bs->swq; done says when it finished */
+	bool done;  /* "dio_lock" while ahead */
+};
 
 static void data_stage_ahead(struct blockstore *bs, struct group *gr);
 static size_t take_group(struct blockstore *bs, struct bs_ptx ***g, size_t *cap);
@@ -357,8 +480,8 @@ static int after_commit(struct blockstore *bs, struct bs_ptx **g, size_t n)
 		if (rc == 0)
 			rc = keep_released(bs, g[i]);
 	}
-	if (rc == 0 && bs->ndq == 0 && bs->dhi == 0)
-		release_waiting(bs);
+	if (rc == 0 && bs->dq.n == 0 && bs->dq.dhi == 0 && !flush_is_busy(bs))
+		release_extents(bs, &bs->dq); /* no D record outstanding */
 	if (rc < 0)
 		store_bs_fail(bs, "deferred queue", rc);
 	return rc;
@@ -494,13 +617,29 @@ static size_t take_group(struct blockstore *bs, struct bs_ptx ***g, size_t *cap)
 	return n;
 }
 
+/* A deferred flush starts every BS_DEFER_BATCH records or BS_DEFER_BLOCKS
+ * blocks, or when a group freed extents while records are outstanding,
+ * unless one is in flight; far beyond the thresholds the worker waits for
+ * it (the overlay holds every queued block in memory). */
+static bool flush_is_due(struct blockstore *bs, size_t n)
+{
+	const struct bs_dbatch *b = &bs->dq;
+
+	if (atomic_load(&bs->state) == BS_FAILED)
+		return false;
+	if (!(b->n >= BS_DEFER_BATCH || b->nblocks >= BS_DEFER_BLOCKS || (n && b->nrel && b->dhi)))
+		return false;
+	if (b->n >= 4 * BS_DEFER_BATCH || b->nblocks >= 4 * BS_DEFER_BLOCKS)
+		flush_wait(bs);
+	return !flush_is_busy(bs);
+}
+
 /* Two stages, the data stage of one group overlapping the metadata stage
  * (WAL sync) of the one before: cur went through its data stage (or is
  * going through it on bs-dsync), next is taken during cur's metadata
  * stage. Groups still commit strictly in queue order. */
-static int commit_job(void *arg)
+static void commit_job(struct blockstore *bs)
 {
-	struct blockstore *bs = arg;
 	struct group a = { .bs = bs }, b = { .bs = bs }, *cur = &a, *next = &b, *t;
 	size_t n;
 
@@ -513,7 +652,7 @@ static int commit_job(void *arg)
 		cur->n = 0;
 		t = cur, cur = next, next = t;
 		pthread_mutex_lock(&bs->q_lock);
-		bs->inflight -= (unsigned)n;
+		atomic_fetch_sub(&bs->inflight, (unsigned)n);
 		pthread_cond_broadcast(&bs->q_cv);
 		if (list_is_empty(&bs->queue) && n == 0 && cur->n == 0) {
 			bs->running = false;
@@ -522,20 +661,11 @@ static int commit_job(void *arg)
 			break;
 		}
 		pthread_mutex_unlock(&bs->q_lock);
-		if (atomic_load(&bs->state) != BS_FAILED &&
-		    (bs->ndq >= BS_DEFER_BATCH || bs->ndq_blocks >= BS_DEFER_BLOCKS ||
-		     (n && bs->nrelw && bs->dhi)))
-			store_bs_deferred_flush(bs);
+		if (flush_is_due(bs, n))
+			flush_start(bs);
 	}
 	mem_free(a.g);
 	mem_free(b.g);
-	return 0;
-}
-
-static void commit_job_done(int status, void *arg)
-{
-	(void)status;
-	(void)arg;
 }
 
 /* ---- replay at mount ---- */
@@ -553,7 +683,7 @@ static int replay_one(struct blockstore *bs, const char *val, size_t vlen, size_
 			                       d.v[i].pblk * bs->bsize);
 	}
 	if (rc == 0) {
-		note_dseq(bs, d.seq);
+		note_dseq(&bs->dq, d.seq);
 		(*nrec)++;
 	}
 	store_bs_deferred_fini(&d);
@@ -603,7 +733,8 @@ int store_bs_replay(struct blockstore *bs)
 		log_info(store, "blockstore %s: replayed %zu deferred records", bs->path, nrec);
 		rc = store_file_sync(bs->file);
 		if (rc == 0)
-			rc = delete_dseqs(bs, true);
+			rc = delete_dseqs(bs, bs->dq.dlo, bs->dq.dhi, true);
+		bs->dq.dlo = bs->dq.dhi = 0;
 	}
 	return rc;
 }

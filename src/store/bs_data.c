@@ -154,6 +154,7 @@ static int write_deferred(struct bs_tctx *tc, struct bs_onode *on, uint64_t b0, 
 			return rc;
 		x->crc[k] = blk_crc(buf + i * bsize, bsize);
 	}
+	store_bs_extmap_dirty(&on->em, b0, nb);
 	return 0;
 }
 
@@ -354,7 +355,8 @@ static int load_for_read(struct blockstore *bs, const char *cid, const struct st
 
 	enc_init(&e);
 	store_bs_onode_key(&e, cid, oid);
-	rc = enc_error(&e) ? -ENOMEM : store_bs_onode_load(bs, (const char *)e.data, e.len, on);
+	rc = enc_error(&e) ? -ENOMEM
+	                   : store_bs_onode_load(bs, (const char *)e.data, e.len, true, on);
 	enc_fini(&e);
 	return rc;
 }

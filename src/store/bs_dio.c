@@ -42,6 +42,8 @@ int store_bs_dio_init(struct blockstore *bs)
 	if (bs->opts.read_only)
 		return 0;
 	rc = wq_create("bs-dsync", 1, 2, NULL, &bs->swq);
+	if (rc == 0)
+		rc = wq_create("bs-dflush", 1, 2, NULL, &bs->fwq);
 	if (rc < 0)
 		return rc;
 	return wq_create("bs-data", BS_DIO_THREADS, BS_DIO_MAX, NULL, &bs->dwq);
@@ -53,6 +55,8 @@ void store_bs_dio_fini(struct blockstore *bs)
 		return;
 	wq_destroy(bs->swq); /* idle: the commit worker waited for its last job */
 	bs->swq = NULL;
+	wq_destroy(bs->fwq); /* idle: close waited for the last flush */
+	bs->fwq = NULL;
 	wq_destroy(bs->dwq); /* cancelled jobs still complete (-ECANCELED) */
 	bs->dwq = NULL;
 	pthread_mutex_destroy(&bs->dio_lock);

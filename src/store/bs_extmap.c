@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* store/bs_extmap.c - onodes and their extent maps: lookup, punching a hole
- * (splitting extents and reporting the released physical blocks) and
- * inserting a new mapping. Pure data structure code: no I/O, no locks. */
+ * (splitting extents and reporting the released physical blocks),
+ * inserting a new mapping, and which shards changed (the logical range
+ * touched since the map was loaded). Pure data structure code: no I/O, no
+ * locks. */
 #include <errno.h>
 #include <string.h>
 
@@ -45,6 +47,7 @@ int store_bs_onode_copy(struct bs_onode *dst, const struct bs_onode *src)
 	t.seq = src->seq;
 	t.size = src->size;
 	t.nid = src->nid;
+	t.nshards = src->nshards;
 	if (store_kvvec_copy(&t.attrs, &src->attrs) < 0)
 		goto out_fail;
 	t.em.v = mem_calloc(src->em.n ? src->em.n : 1, sizeof(*t.em.v));
@@ -64,8 +67,7 @@ out_fail:
 	return -ENOMEM;
 }
 
-/* Index of the first extent ending after lblk. */
-static size_t ext_lower(const struct bs_extmap *em, uint64_t lblk)
+size_t store_bs_extmap_lower(const struct bs_extmap *em, uint64_t lblk)
 {
 	size_t lo = 0, hi = em->n;
 
@@ -82,7 +84,7 @@ static size_t ext_lower(const struct bs_extmap *em, uint64_t lblk)
 
 struct bs_ext *store_bs_extmap_find(const struct bs_extmap *em, uint64_t lblk)
 {
-	size_t i = ext_lower(em, lblk);
+	size_t i = store_bs_extmap_lower(em, lblk);
 
 	return i < em->n && em->v[i].lblk <= lblk ? &em->v[i] : NULL;
 }
@@ -139,12 +141,47 @@ static int punch_one(struct bs_extmap *em, size_t i, uint64_t lb, uint64_t e, bs
 	return 0;
 }
 
+void store_bs_extmap_dirty(struct bs_extmap *em, uint64_t lb, uint64_t n)
+{
+	uint64_t e = lb + n < lb ? UINT64_MAX : lb + n;
+
+	if (n == 0)
+		return;
+	if (em->dhi == 0 || lb < em->dlo)
+		em->dlo = lb;
+	if (e > em->dhi)
+		em->dhi = e;
+}
+
+uint32_t store_bs_extmap_nshards(const struct bs_extmap *em)
+{
+	uint64_t last = UINT64_MAX; /* shard counted last */
+	uint32_t n = 0;
+
+	for (size_t i = 0; i < em->n; i++) {
+		uint64_t s = em->v[i].lblk / BS_SHARD_BLOCKS;
+		uint64_t t = (em->v[i].lblk + em->v[i].nblk - 1) / BS_SHARD_BLOCKS;
+
+		n += (uint32_t)(t - s + 1) - (s == last);
+		last = t;
+	}
+	return n;
+}
+
 int store_bs_extmap_punch(struct bs_extmap *em, uint64_t lb, uint64_t n, bs_release_fn *fn,
                           void *arg)
 {
 	uint64_t e = lb + n;
-	size_t i = ext_lower(em, lb);
+	size_t i = store_bs_extmap_lower(em, lb), j = i;
 
+	while (j < em->n && em->v[j].lblk < e)
+		j++;
+	if (j > i) { /* the mapped part of the range changes */
+		uint64_t s = lb > em->v[i].lblk ? lb : em->v[i].lblk;
+		uint64_t t = em->v[j - 1].lblk + em->v[j - 1].nblk;
+
+		store_bs_extmap_dirty(em, s, (t < e ? t : e) - s);
+	}
 	while (i < em->n && em->v[i].lblk < e) {
 		bool keeps_left = em->v[i].lblk < lb;
 		int rc = punch_one(em, i, lb, e, fn, arg);
@@ -161,8 +198,9 @@ int store_bs_extmap_insert(struct bs_extmap *em, uint64_t lb, uint64_t pb, uint3
                            uint32_t *crc)
 {
 	struct bs_ext x = { .lblk = lb, .pblk = pb, .nblk = n, .crc = crc };
-	size_t i = ext_lower(em, lb);
+	size_t i = store_bs_extmap_lower(em, lb);
 
+	store_bs_extmap_dirty(em, lb, n);
 	/* merge with a physically and logically adjacent predecessor */
 	if (i > 0) {
 		struct bs_ext *p = &em->v[i - 1];

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* store/bs_fsck.c - BlockStore consistency check: every record decodes,
- * every onode's collection exists, extents lie inside the data file and do
+ * every onode's collection exists, its extent-map shards are all there and
+ * no shard belongs to no onode, extents lie inside the data file and do
  * not overlap each other, the persistent freelist marks exactly the blocks
  * that onodes use (plus block 0), and with STORE_FSCK_DEEP every block's
  * checksum matches. Runs on a quiet store (the tool's read-only open, or
@@ -9,6 +10,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
@@ -21,6 +23,8 @@ struct fsck {
 	store_fsck_fn *fn;
 	void *arg;
 	uint64_t *seen; /* bitmap: blocks referenced by onodes */
+	uint64_t *nids; /* of onodes with shards (sorted before the orphan check) */
+	size_t nnids, cnids;
 	int errors;
 };
 
@@ -77,6 +81,18 @@ static void check_extents(struct fsck *f, const char *name, const struct bs_onod
 	mem_free(blk);
 }
 
+/* Loads on's shards; remembers its nid for the orphan check. */
+static int load_shards(struct fsck *f, struct bs_onode *on)
+{
+	rocksdb_iterator_t *it = rocksdb_create_iterator(f->bs->db, f->bs->ro);
+	int rc = store_bs_shards_load(it, on);
+
+	rocksdb_iter_destroy(it);
+	if (mem_grow(&f->nids, sizeof(*f->nids), &f->cnids, f->nnids + 1) == 0)
+		f->nids[f->nnids++] = on->nid;
+	return rc;
+}
+
 static bool coll_exists(struct blockstore *bs, const char *k, size_t klen)
 {
 	const char *z = memchr(k, 0, klen);
@@ -116,8 +132,42 @@ static void check_onode(struct fsck *f, const char *k, size_t klen, const char *
 		report(f, "%s: onode does not decode", name);
 		return;
 	}
+	if (on.nshards && load_shards(f, &on) < 0)
+		report(f, "%s: extent map shards missing or damaged", name);
 	check_extents(f, name, &on);
 	store_bs_onode_fini(&on);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Reports shard records whose nid no onode has (after every onode was seen). */
+static void check_orphan_shards(struct fsck *f)
+{
+	rocksdb_iterator_t *it = rocksdb_create_iterator(f->bs->db, f->bs->ro);
+	char pfx = BS_K_SHARD;
+	uint64_t nid;
+
+	if (f->nnids)
+		qsort(f->nids, f->nnids, sizeof(*f->nids), cmp_u64);
+	for (rocksdb_iter_seek(it, &pfx, 1); rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
+		size_t klen;
+		const uint8_t *k = (const uint8_t *)rocksdb_iter_key(it, &klen);
+
+		if (klen == 0 || k[0] != BS_K_SHARD)
+			break;
+		nid = 0;
+		for (size_t i = 1; i < 9 && i < klen; i++)
+			nid = nid << 8 | k[i];
+		if (klen != BS_SHARD_KEY || !f->nnids ||
+		    !bsearch(&nid, f->nids, f->nnids, sizeof(*f->nids), cmp_u64))
+			report(f, "extent map shard of no object (nid %" PRIu64 ")", nid);
+	}
+	rocksdb_iter_destroy(it);
 }
 
 static void check_free(struct fsck *f)
@@ -138,7 +188,7 @@ int store_bs_fsck(struct store *st, unsigned flags, store_fsck_fn *fn, void *arg
 	rocksdb_iterator_t *it;
 	char pfx = BS_K_ONODE;
 
-	if (bs->wq)
+	if (bs->has_committer)
 		store_bs_drain(bs);
 	f.seen = mem_calloc((bs->sb.nblocks + 63) / 64, 8);
 	if (!f.seen)
@@ -155,8 +205,10 @@ int store_bs_fsck(struct store *st, unsigned flags, store_fsck_fn *fn, void *arg
 		check_onode(&f, k, klen, v, vlen);
 	}
 	rocksdb_iter_destroy(it);
+	check_orphan_shards(&f);
 	check_free(&f);
 	pthread_mutex_unlock(&bs->txn_lock);
+	mem_free(f.nids);
 	mem_free(f.seen);
 	return f.errors;
 }

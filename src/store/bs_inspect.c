@@ -41,7 +41,7 @@ int store_extents(struct store *st, const char *cid, const struct store_oid *oid
 		return -EINVAL;
 	enc_init(&e);
 	store_bs_onode_key(&e, cid, oid);
-	rc = enc_error(&e) ? -ENOMEM : store_bs_onode_load(bs, (char *)e.data, e.len, &on);
+	rc = enc_error(&e) ? -ENOMEM : store_bs_onode_load(bs, (char *)e.data, e.len, true, &on);
 	enc_fini(&e);
 	if (rc < 0)
 		return rc;

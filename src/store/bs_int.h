@@ -20,7 +20,10 @@
 #define BS_K_OMAP       'M'                 /* "M" nid(be64) key          omap value (raw) */
 #define BS_K_FREE       'F'                 /* "F" chunk(be64)            freelist bitmap chunk */
 #define BS_K_DEFER      'D'                 /* "D" seq(be64)              deferred write record */
+#define BS_K_SHARD      'X'                 /* "X" nid(be64) shard(be64)  extent-map shard */
 #define BS_CHUNK_BLOCKS 4096u               /* blocks per freelist record */
+#define BS_SHARD_BLOCKS 64u                 /* logical blocks per extent-map shard */
+#define BS_SHARD_KEY    17u                 /* bytes of a shard key */
 #define BS_MAGIC        0x53455049414253ull /* "SEPIABS" */
 
 struct bs_super {
@@ -39,15 +42,21 @@ struct bs_ext {
 	uint32_t *crc;
 };
 
+/* In memory the whole map; on disk one record per BS_SHARD_BLOCKS logical
+ * blocks that hold any mapping (an extent crossing a shard boundary is
+ * stored as one piece per shard and merged again when loaded), so a small
+ * overwrite rewrites one small shard, not every checksum of the object. */
 struct bs_extmap {
 	struct bs_ext *v; /* sorted by lblk, non-overlapping */
 	size_t n, cap;
+	uint64_t dlo, dhi; /* logical blocks changed since loaded: [dlo, dhi); dhi 0: none */
 };
 
 struct bs_onode {
-	uint64_t seq;  /* transaction that last changed it */
-	uint64_t size; /* logical bytes */
-	uint64_t nid;  /* omap id, unique per object incarnation */
+	uint64_t seq;     /* transaction that last changed it */
+	uint64_t size;    /* logical bytes */
+	uint64_t nid;     /* omap and shard id, unique per object incarnation */
+	uint32_t nshards; /* shard records under nid (as decoded; recounted on encode) */
 	struct store_kvvec attrs;
 	struct bs_extmap em;
 };
@@ -72,8 +81,15 @@ struct bs_deferred {
 /* ---- codecs (bs_codec.c): every decoder is bounds checked (-EBADMSG) ---- */
 void store_bs_super_encode(struct enc *e, const struct bs_super *s);
 int store_bs_super_decode(const void *p, size_t n, struct bs_super *s);
-void store_bs_extmap_encode(struct enc *e, const struct bs_extmap *em);
-int store_bs_extmap_decode(struct dec *d, struct bs_extmap *em);
+/* Shard `shard` of em: its pieces (at least one), offsets relative to the
+ * shard. The onode record holds no extents (em stays empty when decoding
+ * it); encoding writes nshards = store_bs_extmap_nshards(&on->em), so only
+ * an onode holding its whole map may be encoded. */
+void store_bs_shard_encode(struct enc *e, const struct bs_extmap *em, uint64_t shard);
+/* Appends the pieces of shard `shard` to em, which must end before it
+ * (shards are decoded in key order); merges a piece with the previous
+ * extent when both are contiguous. 0, -EBADMSG, -ENOMEM. */
+int store_bs_shard_decode(const void *p, size_t n, uint64_t shard, struct bs_extmap *em);
 void store_bs_onode_encode(struct enc *e, const struct bs_onode *on);
 int store_bs_onode_decode(const void *p, size_t n, struct bs_onode *on);
 void store_bs_coll_encode(struct enc *e, const struct bs_coll_rec *c);
@@ -100,6 +116,12 @@ int store_bs_extmap_punch(struct bs_extmap *em, uint64_t lb, uint64_t n, bs_rele
 int store_bs_extmap_insert(struct bs_extmap *em, uint64_t lb, uint64_t pb, uint32_t n,
                            uint32_t *crc);
 uint64_t store_bs_extmap_blocks(const struct bs_extmap *em);
+/* Notes that blocks [lb, lb+n) changed: their shards are rewritten. Punch
+ * and insert note their ranges themselves. */
+void store_bs_extmap_dirty(struct bs_extmap *em, uint64_t lb, uint64_t n);
+uint32_t store_bs_extmap_nshards(const struct bs_extmap *em); /* shards holding a mapping */
+/* Index of the first extent ending after lblk. */
+size_t store_bs_extmap_lower(const struct bs_extmap *em, uint64_t lblk);
 
 /* ---- allocator and freelist (bs_alloc.c) ----
  * Two bitmaps (1 = used): `fl` mirrors the persistent freelist and changes
@@ -124,28 +146,33 @@ int store_bs_alloc_flush(struct bs_alloc *a, rocksdb_writebatch_t *wb);
 int store_bs_alloc_load_chunk(struct bs_alloc *a, const void *p, size_t n);
 
 /* ---- the store ---- */
-#define BS_PEND_BUCKETS   1024
-#define BS_OVL_BUCKETS    1024
-#define BS_INFLIGHT_MAX   256        /* queued transactions before queue blocks */
-#define BS_DEFER_BATCH    256        /* committed deferred records kept before they */
-#define BS_DEFER_BLOCKS   4096       /* (or their blocks) are written in place */
-#define BS_DIO_THREADS    4          /* new-extent writers (bs_dio.c) */
-#define BS_DIO_MAX        8          /* new-extent write jobs in flight */
-#define BS_DIO_READ_PIECE (1u << 20) /* reads from 2 pieces run in parallel */
+#define BS_PEND_BUCKETS     1024
+#define BS_OVL_BUCKETS      1024
+#define BS_INFLIGHT_MAX     256        /* queued transactions before queue blocks */
+#define BS_PEND_CLEAN_BYTES (8u << 20) /* clean pend entries kept (about) */
+#define BS_DEFER_BATCH      256        /* committed deferred records kept before they */
+#define BS_DEFER_BLOCKS     4096       /* (or their blocks) are written in place */
+#define BS_DIO_THREADS      4          /* new-extent writers (bs_dio.c) */
+#define BS_DIO_MAX          8          /* new-extent write jobs in flight */
+#define BS_DIO_READ_PIECE   (1u << 20) /* reads from 2 pieces run in parallel */
 
 enum bs_state { BS_ACTIVE, BS_READONLY, BS_FAILED };
 
-/* Latest prepared, not yet visible state of one key (onode or collection):
- * what the next prepare must see. Dropped when the last transaction that
- * wrote it has been written to the database. */
+/* Newest state of one key (onode or collection) as prepare must see it.
+ * Dirty (refs > 0): prepared, not yet visible. Clean (refs == 0): equal to
+ * the database (the last transaction that wrote it has been written, or it
+ * was loaded from there), kept in an LRU (`pend_lru`) within
+ * BS_PEND_CLEAN_BYTES so that prepare need not read and decode it again. */
 struct bs_pend {
 	struct bs_pend *next; /* hash chain */
+	struct list_node lru; /* in pend_lru while clean */
 	char *key;
 	size_t klen;
 	bool exists;
 	bool is_coll;
 	struct bs_onode on; /* when exists && !is_coll */
 	unsigned refs;      /* queued transactions that wrote it */
+	size_t cost;        /* bytes charged to pend_clean while clean */
 };
 
 /* A deferred block written to the database but not yet to the data file. */
@@ -178,6 +205,17 @@ struct bs_dio_piece {
 	uint64_t pblk, nblk;
 };
 
+/* Committed deferred records not yet in place, and the freed extents that
+ * must wait until they are (a replayed record must never hit a reused
+ * block). */
+struct bs_dbatch {
+	struct bs_deferred *v;
+	size_t n, cap, nblocks;
+	uint64_t dlo, dhi; /* seqs of its D records (dhi 0: none) */
+	uint64_t *rel;     /* (pblk, n) pairs */
+	size_t nrel, crel;
+};
+
 struct wq;
 
 /* Lock order (README.md): txn_lock > read_lock > {q_lock, pend_lock,
@@ -202,8 +240,10 @@ struct blockstore {
 	pthread_mutex_t alloc_lock; /* "alloc_lock": alloc (av, used, cursor) */
 	struct bs_alloc alloc;
 
-	pthread_mutex_t pend_lock; /* "pend_lock": pend[] */
+	pthread_mutex_t pend_lock; /* "pend_lock": pend[], pend_lru, pend_clean */
 	struct bs_pend *pend[BS_PEND_BUCKETS];
+	struct list_node pend_lru; /* clean entries, least recently used first */
+	size_t pend_clean;         /* their cost */
 
 	pthread_mutex_t ovl_lock; /* "ovl_lock": ovl[] */
 	struct bs_ovl *ovl[BS_OVL_BUCKETS];
@@ -211,35 +251,43 @@ struct blockstore {
 
 	pthread_rwlock_t read_lock; /* "read_lock": readers vs. reuse of blocks */
 
-	pthread_mutex_t dio_lock; /* "dio_lock": dio_inflight, ptx ndio/dio_err */
+	pthread_mutex_t dio_lock; /* "dio_lock": dio_inflight, ptx ndio/dio_err, dfl_busy */
 	pthread_cond_t dio_cv;    /* a data write finished */
 	unsigned dio_inflight;
 	struct wq *dwq; /* "bs-data" writers */
 	struct wq *swq; /* "bs-dsync": the next group's data sync (bs_commit.c) */
+	struct wq *fwq; /* "bs-dflush": the deferred flush (bs_commit.c) */
 	bool dio_ready; /* dio_lock and dio_cv initialized */
 
-	pthread_mutex_t q_lock; /* "q_lock": queue, inflight, running, cvs */
-	pthread_cond_t q_cv;    /* room in the queue / queue drained */
-	struct list_node queue; /* struct bs_ptx in seq order */
-	unsigned inflight;      /* queued or being committed */
-	bool running;           /* a commit job is on the wq */
-	struct wq *wq;
+	pthread_mutex_t q_lock;    /* "q_lock": queue, inflight, running, stopping, cvs */
+	pthread_cond_t q_cv;       /* room in the queue / queue drained */
+	pthread_cond_t q_work;     /* for the commit thread: running set, or stopping */
+	struct list_node queue;    /* struct bs_ptx in seq order */
+	_Atomic unsigned inflight; /* queued or being committed (written under q_lock) */
+	bool running;              /* the commit thread has work (is not waiting) */
+	bool stopping;
+	bool has_committer; /* `committer` ("bs-commit") runs: read-write open */
+	pthread_t committer;
 
-	/* commit worker only */
-	struct bs_deferred *dq; /* committed deferred records not yet in place */
-	size_t ndq, cdq, ndq_blocks;
-	uint64_t dlo, dhi; /* seqs of D records not yet deleted (dhi 0: none) */
-	uint64_t *relw;    /* (pblk, n) released after the next deferred flush */
-	size_t nrelw, crelw;
+	struct bs_dbatch dq;  /* commit worker only: the next deferred flush */
+	struct bs_dbatch dfl; /* the flush in flight: its job's while dfl_busy */
+	bool dfl_busy;
 };
 
 /* bs.c */
 void store_bs_fail(struct blockstore *bs, const char *what, int rc);
-void store_bs_key_u64(uint8_t *key, char prefix, uint64_t v); /* 9 bytes */
+void store_bs_key_u64(uint8_t *key, char prefix, uint64_t v);        /* 9 bytes */
+void store_bs_shard_key(uint8_t *key, uint64_t nid, uint64_t shard); /* BS_SHARD_KEY bytes */
 /* "O" cid NUL oidkey into e. */
 void store_bs_onode_key(struct enc *e, const char *cid, const struct store_oid *oid);
-/* Loads a visible onode. 0, -ENOENT, -EBADMSG, -EIO. */
-int store_bs_onode_load(struct blockstore *bs, const char *key, size_t klen, struct bs_onode *on);
+/* Loads a visible onode, with its extent map when extents is true (the
+ * record and its shards from one consistent view). 0, -ENOENT, -EBADMSG,
+ * -EIO, -ENOMEM. */
+int store_bs_onode_load(struct blockstore *bs, const char *key, size_t klen, bool extents,
+                        struct bs_onode *on);
+/* Reads the nshards shard records of nid through it into on->em (empty).
+ * 0, -EBADMSG (a shard is damaged, missing or extra), -ENOMEM. */
+int store_bs_shards_load(rocksdb_iterator_t *it, struct bs_onode *on);
 int store_bs_db_get(struct blockstore *bs, const char *key, size_t klen, char **val, size_t *vlen);
 
 /* bs_data.c */
@@ -260,6 +308,8 @@ int store_bs_scrub(struct store *st, const char *cid, const struct store_oid *oi
                    uint32_t *digest);
 
 /* bs_commit.c */
+int store_bs_committer_start(struct blockstore *bs);
+void store_bs_committer_stop(struct blockstore *bs); /* after drain */
 int store_bs_submit(struct blockstore *bs, struct bs_ptx *p);
 void store_bs_wait_room(struct blockstore *bs);
 void store_bs_drain(struct blockstore *bs);
@@ -267,7 +317,9 @@ void store_bs_ptx_free(struct bs_ptx *p);
 int store_bs_ovl_insert(struct blockstore *bs, const struct bs_deferred *d);
 /* Copies the newest overlay block for pblk with seq <= seq; false if none. */
 bool store_bs_ovl_lookup(struct blockstore *bs, uint64_t pblk, uint64_t seq, uint8_t *out);
+/* Waits for a flush in flight, then flushes what is queued (at close). */
 int store_bs_deferred_flush(struct blockstore *bs);
+void store_bs_dbatch_fini(struct bs_dbatch *b);
 int store_bs_replay(struct blockstore *bs);
 
 /* bs_dio.c: new-extent writes in flight */
@@ -288,6 +340,7 @@ int store_bs_dio_pread(struct blockstore *bs, uint8_t *p, size_t n, uint64_t off
 int store_bs_queue(struct store *st, struct store_txn *t, store_txn_fn *applied,
                    store_txn_fn *commit, void *arg);
 void store_bs_pend_unref(struct blockstore *bs, struct bs_pend *p);
+void store_bs_pend_clear(struct blockstore *bs); /* at close: frees the clean entries */
 
 /* bs_read.c */
 extern const struct store_ops store_bs_ops;

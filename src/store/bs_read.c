@@ -10,7 +10,8 @@
 #include "common/mem.h"
 #include "store/bs_int.h"
 
-static int load(struct blockstore *bs, const char *cid, const struct store_oid *oid,
+/* extents: with the extent map (its shards), else the record alone. */
+static int load(struct blockstore *bs, const char *cid, const struct store_oid *oid, bool extents,
                 struct bs_onode *on)
 {
 	struct enc e;
@@ -18,7 +19,7 @@ static int load(struct blockstore *bs, const char *cid, const struct store_oid *
 
 	enc_init(&e);
 	store_bs_onode_key(&e, cid, oid);
-	rc = enc_error(&e) ? -ENOMEM : store_bs_onode_load(bs, (char *)e.data, e.len, on);
+	rc = enc_error(&e) ? -ENOMEM : store_bs_onode_load(bs, (char *)e.data, e.len, extents, on);
 	enc_fini(&e);
 	return rc;
 }
@@ -28,7 +29,7 @@ static int bs_stat(struct store *st, const char *cid, const struct store_oid *oi
 {
 	struct blockstore *bs = (struct blockstore *)st;
 	struct bs_onode on;
-	int rc = load(bs, cid, oid, &on);
+	int rc = load(bs, cid, oid, true, &on);
 
 	if (rc < 0)
 		return rc;
@@ -44,7 +45,7 @@ static int bs_getattrs(struct store *st, const char *cid, const struct store_oid
                        const char *only, store_kv_fn *fn, void *arg)
 {
 	struct bs_onode on;
-	int rc = load((struct blockstore *)st, cid, oid, &on);
+	int rc = load((struct blockstore *)st, cid, oid, false, &on);
 
 	if (rc < 0)
 		return rc;
@@ -110,7 +111,7 @@ static int bs_omap_iterate(struct store *st, const char *cid, const struct store
 	struct bs_onode on;
 	uint8_t pfx[9];
 	struct enc e;
-	int rc = load(bs, cid, oid, &on);
+	int rc = load(bs, cid, oid, false, &on);
 
 	if (rc < 0)
 		return rc;

@@ -15,6 +15,7 @@
  * undone and nothing is visible: transactions are all or nothing.
  * Ops that read state the database may not have yet (clone copies an omap,
  * coll_remove counts objects) first drain the commit queue. */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdatomic.h>
@@ -42,20 +43,101 @@ static struct bs_pend *pend_find(struct blockstore *bs, const char *key, size_t 
 	return NULL;
 }
 
+/* Caller holds pend_lock. */
+static void pend_free(struct blockstore *bs, struct bs_pend *p)
+{
+	struct bs_pend **pp = &bs->pend[pend_hash(p->key, p->klen)];
+
+	while (*pp != p)
+		pp = &(*pp)->next;
+	*pp = p->next;
+	store_bs_onode_fini(&p->on);
+	mem_free(p->key);
+	mem_free(p);
+}
+
+static size_t pend_cost(const struct bs_pend *p)
+{
+	size_t c = sizeof(*p) + p->klen + p->on.attrs.bytes + p->on.em.n * sizeof(struct bs_ext);
+
+	return c + store_bs_extmap_blocks(&p->on.em) * sizeof(uint32_t);
+}
+
+/* Caller holds pend_lock; p has no refs: it is kept clean (the newest
+ * entry of the LRU), the least recently used ones go over the budget. */
+static void pend_make_clean(struct blockstore *bs, struct bs_pend *p)
+{
+	p->cost = pend_cost(p);
+	list_push_back(&bs->pend_lru, &p->lru);
+	bs->pend_clean += p->cost;
+	while (bs->pend_clean > BS_PEND_CLEAN_BYTES) {
+		struct bs_pend *o =
+		    LIST_CONTAINER(list_pop_front(&bs->pend_lru), struct bs_pend, lru);
+
+		bs->pend_clean -= o->cost;
+		pend_free(bs, o);
+	}
+}
+
+/* Caller holds pend_lock; p is clean: it leaves the LRU. */
+static void pend_take_clean(struct blockstore *bs, struct bs_pend *p)
+{
+	list_remove(&p->lru);
+	bs->pend_clean -= p->cost;
+}
+
 void store_bs_pend_unref(struct blockstore *bs, struct bs_pend *p)
 {
 	pthread_mutex_lock(&bs->pend_lock);
 	if (--p->refs == 0) {
-		struct bs_pend **pp = &bs->pend[pend_hash(p->key, p->klen)];
-
-		while (*pp != p)
-			pp = &(*pp)->next;
-		*pp = p->next;
-		store_bs_onode_fini(&p->on);
-		mem_free(p->key);
-		mem_free(p);
+		/* a failed store may not have written it: not the database's state */
+		if (atomic_load(&bs->state) == BS_FAILED)
+			pend_free(bs, p);
+		else
+			pend_make_clean(bs, p);
 	}
 	pthread_mutex_unlock(&bs->pend_lock);
+}
+
+void store_bs_pend_clear(struct blockstore *bs)
+{
+	struct list_node *n;
+
+	pthread_mutex_lock(&bs->pend_lock);
+	while ((n = list_pop_front(&bs->pend_lru)))
+		pend_free(bs, LIST_CONTAINER(n, struct bs_pend, lru));
+	bs->pend_clean = 0;
+	pthread_mutex_unlock(&bs->pend_lock);
+}
+
+/* Keeps what prepare just read from the database as a clean entry. Safe
+ * because prepare holds txn_lock and found no entry: no queued transaction
+ * writes key, so the database holds its newest state. Best effort. */
+static void pend_cache(struct blockstore *bs, const char *key, size_t n, bool exists, bool is_coll,
+                       const struct bs_onode *on)
+{
+	struct bs_pend *p = mem_calloc(1, sizeof(*p));
+
+	if (!p || !(p->key = mem_malloc(n)))
+		goto out_free;
+	store_bs_onode_init(&p->on);
+	if (on && store_bs_onode_copy(&p->on, on) < 0)
+		goto out_free;
+	memcpy(p->key, key, n);
+	p->klen = n;
+	p->exists = exists;
+	p->is_coll = is_coll;
+	pthread_mutex_lock(&bs->pend_lock);
+	assert(!pend_find(bs, key, n));
+	p->next = bs->pend[pend_hash(key, n)];
+	bs->pend[pend_hash(key, n)] = p;
+	pend_make_clean(bs, p);
+	pthread_mutex_unlock(&bs->pend_lock);
+	return;
+out_free:
+	if (p)
+		mem_free(p->key);
+	mem_free(p);
 }
 
 /* Copies the newest onode under key: 1 found, 0 absent, -errno. */
@@ -66,16 +148,23 @@ static int newest_onode(struct blockstore *bs, const char *key, size_t n, struct
 
 	pthread_mutex_lock(&bs->pend_lock);
 	p = pend_find(bs, key, n);
+	if (p && p->refs == 0) { /* recently used */
+		list_remove(&p->lru);
+		list_push_back(&bs->pend_lru, &p->lru);
+	}
 	rc = !p ? 2 : !p->exists ? 0 : store_bs_onode_copy(on, &p->on) < 0 ? -ENOMEM : 1;
 	pthread_mutex_unlock(&bs->pend_lock);
 	if (rc != 2)
 		return rc;
-	rc = store_bs_onode_load(bs, key, n, on);
+	rc = store_bs_onode_load(bs, key, n, true, on);
+	if (rc == 0 || rc == -ENOENT)
+		pend_cache(bs, key, n, rc == 0, false, rc == 0 ? on : NULL);
 	return rc == -ENOENT ? 0 : rc < 0 ? rc : 1;
 }
 
-static bool newest_exists(struct blockstore *bs, const char *key, size_t n)
+static bool newest_exists(struct blockstore *bs, const char *key, size_t n, bool is_coll)
 {
+	struct bs_onode on;
 	struct bs_pend *p;
 	char *val = NULL;
 	size_t vlen;
@@ -87,8 +176,16 @@ static bool newest_exists(struct blockstore *bs, const char *key, size_t n)
 	pthread_mutex_unlock(&bs->pend_lock);
 	if (rc >= 0)
 		return rc;
+	if (!is_coll) { /* prepare is about to need the onode itself */
+		store_bs_onode_init(&on);
+		rc = newest_onode(bs, key, n, &on);
+		store_bs_onode_fini(&on);
+		return rc == 1 || rc == -EBADMSG; /* a damaged record exists */
+	}
 	rc = store_bs_db_get(bs, key, n, &val, &vlen);
 	rocksdb_free(val);
+	if (rc == 0 || rc == -ENOENT)
+		pend_cache(bs, key, n, rc == 0, true, NULL);
 	return rc == 0;
 }
 
@@ -107,7 +204,7 @@ static bool v_coll_exists(void *ctx, const char *cid)
 	bool r;
 
 	enc_init(&e);
-	r = coll_key(&e, cid) == 0 && newest_exists(ctx, (const char *)e.data, e.len);
+	r = coll_key(&e, cid) == 0 && newest_exists(ctx, (const char *)e.data, e.len, true);
 	enc_fini(&e);
 	return r;
 }
@@ -119,7 +216,7 @@ static bool v_obj_exists(void *ctx, const char *cid, const struct store_oid *oid
 
 	enc_init(&e);
 	store_bs_onode_key(&e, cid, oid);
-	r = !enc_error(&e) && newest_exists(ctx, (const char *)e.data, e.len);
+	r = !enc_error(&e) && newest_exists(ctx, (const char *)e.data, e.len, false);
 	enc_fini(&e);
 	return r;
 }
@@ -235,6 +332,16 @@ static void omap_drop_all(struct bs_tctx *tc, uint64_t nid)
 	rocksdb_writebatch_delete_range(tc->p->wb, (const char *)a, 9, (const char *)b, 9);
 }
 
+/* Deletes every extent-map shard of nid (the object's incarnation ends). */
+static void shards_drop_all(struct bs_tctx *tc, uint64_t nid)
+{
+	uint8_t a[9], b[9];
+
+	store_bs_key_u64(a, BS_K_SHARD, nid);
+	store_bs_key_u64(b, BS_K_SHARD, nid + 1);
+	rocksdb_writebatch_delete_range(tc->p->wb, (const char *)a, 9, (const char *)b, 9);
+}
+
 static int obj_remove(struct bs_tctx *tc, struct bs_wobj *w)
 {
 	int rc = store_bs_obj_release_all(tc, &w->on);
@@ -242,6 +349,8 @@ static int obj_remove(struct bs_tctx *tc, struct bs_wobj *w)
 	if (rc < 0)
 		return rc;
 	omap_drop_all(tc, w->on.nid);
+	if (w->on.nshards) /* the database holds shards of this incarnation */
+		shards_drop_all(tc, w->on.nid);
 	w->exists = false;
 	w->dirty = true;
 	w->noops = 0;
@@ -545,6 +654,8 @@ static int pend_install(struct bs_tctx *tc, char *key, size_t klen, bool exists,
 		return -ENOMEM;
 	pthread_mutex_lock(&bs->pend_lock);
 	p = pend_find(bs, key, klen);
+	if (p && p->refs == 0)
+		pend_take_clean(bs, p);
 	if (!p) {
 		p = mem_calloc(1, sizeof(*p));
 		if (!p || !(p->key = mem_malloc(klen))) {
@@ -607,6 +718,53 @@ static int finish_colls(struct bs_tctx *tc, bool install)
 	return rc;
 }
 
+/* Deletes the shard keys [a, b) of nid: a point delete for one. */
+static void shards_delete(rocksdb_writebatch_t *wb, uint64_t nid, uint64_t a, uint64_t b)
+{
+	uint8_t ka[BS_SHARD_KEY], kb[BS_SHARD_KEY];
+
+	store_bs_shard_key(ka, nid, a);
+	store_bs_shard_key(kb, nid, b);
+	if (b == a + 1)
+		rocksdb_writebatch_delete(wb, (const char *)ka, BS_SHARD_KEY);
+	else
+		rocksdb_writebatch_delete_range(wb, (const char *)ka, BS_SHARD_KEY,
+		                                (const char *)kb, BS_SHARD_KEY);
+}
+
+/* Puts every shard of on's map that changed since it was loaded and
+ * deletes the changed ones that no longer map anything. */
+static int put_shards(rocksdb_writebatch_t *wb, const struct bs_onode *on, struct enc *v)
+{
+	const struct bs_extmap *em = &on->em;
+	uint64_t cur = em->dlo / BS_SHARD_BLOCKS, last = (em->dhi - 1) / BS_SHARD_BLOCKS, s;
+	uint8_t key[BS_SHARD_KEY];
+	size_t i;
+	int rc = 0;
+
+	if (em->dhi == 0)
+		return 0; /* no shard changed */
+	for (i = store_bs_extmap_lower(em, cur * BS_SHARD_BLOCKS); rc == 0 && cur <= last;) {
+		s = i < em->n && em->v[i].lblk / BS_SHARD_BLOCKS > cur
+		        ? em->v[i].lblk / BS_SHARD_BLOCKS
+		        : cur; /* the next shard that maps something, if i < n */
+		if (i >= em->n || s > last) {
+			shards_delete(wb, on->nid, cur, last + 1);
+			break;
+		}
+		if (s > cur)
+			shards_delete(wb, on->nid, cur, s);
+		v->len = 0;
+		store_bs_shard_encode(v, em, s);
+		store_bs_shard_key(key, on->nid, s);
+		rc = put_record(wb, (const char *)key, BS_SHARD_KEY, v);
+		cur = s + 1;
+		while (i < em->n && em->v[i].lblk + em->v[i].nblk <= cur * BS_SHARD_BLOCKS)
+			i++;
+	}
+	return rc;
+}
+
 static int finish_objs(struct bs_tctx *tc, bool install)
 {
 	struct enc v;
@@ -622,9 +780,12 @@ static int finish_objs(struct bs_tctx *tc, bool install)
 		if (!install && w->exists) {
 			store_bs_onode_encode(&v, &w->on);
 			rc = put_record(tc->p->wb, w->key, w->klen, &v);
+			if (rc == 0)
+				rc = put_shards(tc->p->wb, &w->on, &v);
 		} else if (!install) {
 			rocksdb_writebatch_delete(tc->p->wb, w->key, w->klen);
 		} else {
+			w->on.nshards = store_bs_extmap_nshards(&w->on.em); /* as written */
 			rc = pend_install(tc, w->key, w->klen, w->exists, false,
 			                  w->exists ? &w->on : NULL);
 		}

@@ -23,6 +23,8 @@ void test_faulty_short_and_eio(void **state);
 void test_faulty_crash(void **state);
 void test_crash_short(void **state);
 void test_readonly_deferred(void **state);
+void test_shard_roundtrip(void **state);
+void test_shard_damage(void **state);
 
 #define BOTH(fn)                                                                  \
 	cmocka_unit_test_setup_teardown(fn, conform_setup_mem, conform_teardown), \
@@ -45,6 +47,8 @@ int main(void)
 		cmocka_unit_test(test_faulty_crash),
 		cmocka_unit_test(test_crash_short),
 		cmocka_unit_test(test_readonly_deferred),
+		cmocka_unit_test(test_shard_roundtrip),
+		cmocka_unit_test(test_shard_damage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
