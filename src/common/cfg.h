@@ -78,6 +78,9 @@ int cfg_parse_argv(struct cfg *c, int *argc, char **argv);
  * /etc/sepia/$cluster.conf if it exists. A named file must exist (-ENOENT).
  * Then applies SEPIA_OPT_<name>=value environment variables (env layer). */
 int cfg_load(struct cfg *c);
+/* Applies every SEPIA_OPT_<name>=value environment variable at the env
+ * layer (cfg_load does it too). 0, -ENOENT (unknown option), -EINVAL. */
+int cfg_load_env(struct cfg *c);
 int cfg_load_file(struct cfg *c, const char *path);
 /* Parses INI text; name is used in diagnostics. */
 int cfg_load_text(struct cfg *c, const char *name, const char *text, size_t len);

@@ -281,7 +281,7 @@ int cfg_load_file(struct cfg *c, const char *path)
 	return rc;
 }
 
-static int apply_env(struct cfg *c)
+int cfg_load_env(struct cfg *c)
 {
 	static const char pfx[] = "SEPIA_OPT_";
 
@@ -319,7 +319,7 @@ int cfg_load(struct cfg *c)
 		if (access(def, F_OK) == 0)
 			rc = cfg_load_file(c, def);
 	}
-	return rc < 0 ? rc : apply_env(c);
+	return rc < 0 ? rc : cfg_load_env(c);
 }
 
 /* --- command line -------------------------------------------------------- */

@@ -218,6 +218,11 @@ void osd_unstep_cmd(struct daemon *d);
 /* Messenger dispatch thread: takes a MON_MSG_COMMAND to run on the main loop. */
 void osd_cmd_handle(struct osd *o, struct msg *m);
 
+/* osd_admin.c: {"num_ops", "ops": [...]} of the client ops in flight (for
+ * the admin socket and `sepia tell osd.N dump_ops_in_flight`). New
+ * reference or NULL. */
+json_t *osd_ops_in_flight_json(struct osd *o);
+
 /* osd_net.c: hands the messages that arrived before the shards were ready
  * to them; call right after setting shards_ready. */
 void osd_net_release_early(struct osd *o);

@@ -175,15 +175,12 @@ static json_t *op_json(const struct osd_opreq *op, uint64_t now)
 	    (int)m->flags);
 }
 
-static int asok_ops(void *arg, json_t *args, json_t *req, json_t **result)
+json_t *osd_ops_in_flight_json(struct osd *o)
 {
-	struct osd *o = arg;
 	uint64_t now = tmr_now_ns();
 	json_t *a = json_array();
 	size_t n = 0;
 
-	(void)args;
-	(void)req;
 	for (unsigned i = 0; a && i < o->nshards; i++) {
 		struct osd_shard *sh = o->shards[i];
 		struct list_node *p;
@@ -197,7 +194,14 @@ static int asok_ops(void *arg, json_t *args, json_t *req, json_t **result)
 		}
 		pthread_mutex_unlock(&sh->lock);
 	}
-	*result = json_pack("{s:I, s:o}", "num_ops", (json_int_t)n, "ops", a);
+	return json_pack("{s:I, s:o}", "num_ops", (json_int_t)n, "ops", a);
+}
+
+static int asok_ops(void *arg, json_t *args, json_t *req, json_t **result)
+{
+	(void)args;
+	(void)req;
+	*result = osd_ops_in_flight_json(arg);
 	return *result ? 0 : -ENOMEM;
 }
 

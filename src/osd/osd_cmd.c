@@ -166,47 +166,13 @@ static int cmd_status(struct osd *o, const struct osd_cmd_req *req, json_t **out
 	return *out ? 0 : -ENOMEM;
 }
 
-static json_t *op_json(const struct osd_opreq *op, uint64_t now)
-{
-	const struct osd_msg_op *m = op->m;
-	char who[MSG_ENTITY_STR_MAX], ops[256] = "";
-	size_t at = 0;
-
-	for (uint32_t i = 0; i < m->nops && at < sizeof(ops) - 32; i++)
-		at += (size_t)snprintf(ops + at, sizeof(ops) - at, "%s%s", i ? "," : "",
-		                       osd_op_name(m->ops[i].code));
-	return json_pack(
-	    "{s:s, s:I, s:I, s:I, s:f, s:s, s:s, s:s}", "client",
-	    msg_entity_str(&m->reqid.name, who), "tid", (json_int_t)m->tid, "pool",
-	    (json_int_t)m->pool, "ps", (json_int_t)m->ps, "age", (double)(now - op->start_ns) / 1e9,
-	    "object", m->oid, "ops", ops, "waiting_for",
-	    atomic_load_explicit(&((struct osd_opreq *)op)->wait, memory_order_relaxed));
-}
-
 static int cmd_ops(struct osd *o, const struct osd_cmd_req *req, json_t **out, char *status,
                    size_t slen)
 {
-	uint64_t now = tmr_now_ns();
-	json_t *a = json_array();
-	size_t n = 0;
-
 	(void)req;
 	(void)status;
 	(void)slen;
-	for (unsigned i = 0; a && i < o->nshards; i++) {
-		struct osd_shard *sh = o->shards[i];
-		struct list_node *p;
-
-		pthread_mutex_lock(&sh->lock);
-		LIST_FOR_EACH(p, &sh->ops)
-		{
-			json_array_append_new(
-			    a, op_json(LIST_CONTAINER(p, struct osd_opreq, all), now));
-			n++;
-		}
-		pthread_mutex_unlock(&sh->lock);
-	}
-	*out = json_pack("{s:I, s:o}", "num_ops", (json_int_t)n, "ops", a);
+	*out = osd_ops_in_flight_json(o);
 	return *out ? 0 : -ENOMEM;
 }
 

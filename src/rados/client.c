@@ -25,7 +25,6 @@
 #include "monc/monc.h"
 #include "rados/client_int.h"
 
-extern char **environ;
 
 void rados_version(int *major, int *minor, int *extra)
 {
@@ -247,27 +246,6 @@ int rados_conf_parse_argv(rados_t cluster, int argc, const char **argv)
 	return rc;
 }
 
-/* SEPIA_OPT_<name>=value variables, as cfg_load applies them. */
-static int apply_opt_env(struct radosc_client *cl)
-{
-	static const char pfx[] = "SEPIA_OPT_";
-
-	for (char **e = environ; e && *e; e++) {
-		const char *eq = strchr(*e, '=');
-		char name[128];
-		int rc;
-
-		if (strncmp(*e, pfx, sizeof(pfx) - 1) != 0 || !eq)
-			continue;
-		snprintf(name, sizeof(name), "%.*s", (int)(eq - *e - (int)(sizeof(pfx) - 1)),
-		         *e + sizeof(pfx) - 1);
-		rc = cfg_set(cl->cfg, CFG_LAYER_ENV, name, eq + 1);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
-}
-
 int rados_conf_parse_env(rados_t cluster, const char *var)
 {
 	struct radosc_client *cl = cluster;
@@ -277,7 +255,7 @@ int rados_conf_parse_env(rados_t cluster, const char *var)
 
 	if (!cl)
 		return -EINVAL;
-	rc = apply_opt_env(cl);
+	rc = cfg_load_env(cl->cfg);
 	val = getenv(var ? var : "SEPIA_ARGS");
 	if (rc < 0 || !val || !val[0]) {
 		load_opts(cl);
