@@ -25,7 +25,6 @@
 #include "monc/monc.h"
 #include "rados/client_int.h"
 
-
 void rados_version(int *major, int *minor, int *extra)
 {
 	if (major)
