@@ -90,6 +90,15 @@ echo "leader is mon.$old; kill -9 $(cat "$WORK/cluster/run/mon.$old.pid")"
 kill -9 "$(cat "$WORK/cluster/run/mon.$old.pid")"
 run "$SEPIA" --timeout 30 osd pool create images 16
 echo "new leader: mon.$(leader)"
+if ((OSDS > 0)); then
+	# PG statistics are soft state at the leader: the new one learns them
+	# from the OSDs' next reports (osd_mon_report_interval).
+	echo "waiting for the OSDs to report their PGs to the new leader"
+	for _ in $(seq 30); do
+		"$SEPIA" pg stat 2>/dev/null | grep -q unknown || break
+		sleep 1
+	done
+fi
 run "$SEPIA" status
 if ((OBJECTS)); then
 	run "$RADOS" -p rbd get greeting -
