@@ -112,6 +112,7 @@ struct pg_repop {
 	unsigned npeers;
 	bool local_applied, local_committed;
 	bool ack_sent, done;
+	int32_t error;              /* first replica failure: the client gets it, not success */
 	struct pg_obj *obj;         /* writing count held until local_applied */
 	struct osd_opreq *op;       /* the request (NULL once answered) */
 	struct list_node dups;      /* resends of it waiting for the commit */

@@ -89,7 +89,8 @@ void pg_op_reply_error(struct osd_shard *sh, struct osd_opreq *op, int result, u
 void pg_op_reply_write(struct osd_shard *sh, struct osd_opreq *op, const struct pg_repop *r,
                        uint32_t flags, bool last)
 {
-	send_reply(sh, op, r->entry.result, flags, r->entry.version, r->entry.user_version, true);
+	send_reply(sh, op, r->error ? r->error : r->entry.result, flags, r->entry.version,
+	           r->entry.user_version, true);
 	if (last)
 		op_finish(sh, op, true);
 }

@@ -251,6 +251,8 @@ void pg_handle_repop_reply(struct osd_shard *sh, struct msg *msg)
 			log_warn(pg, "pg %s: osd.%d failed repop %llu: %s", pg->name, m->from,
 			         (unsigned long long)m->tid, strerror(-m->result));
 			p->acked = p->committed = true;
+			if (!r->error) /* never acknowledge a write a copy lacks */
+				r->error = m->result;
 		}
 		if (m->flags & OSD_F_ACK)
 			p->acked = true;
