@@ -18,5 +18,11 @@ void osdmap_pool_encode(struct enc *e, const struct osdmap_pool *p);
 int osdmap_pool_decode(struct dec *d, struct osdmap_pool *p);
 void osdmap_blocked_list_encode(struct enc *e, const struct osdmap_blocked *b, size_t n);
 int osdmap_blocked_list_decode(struct dec *d, struct osdmap_blocked **out, size_t *n);
+/* pg_temp entries: order against (pool, ps); list codec (count + items,
+ * strictly sorted; n 0 allowed only when allow_remove: an incremental). */
+int osdmap_pg_temp_cmp(const struct osdmap_pg_temp *a, int64_t pool, uint32_t ps);
+void osdmap_pg_temp_list_encode(struct enc *e, const struct osdmap_pg_temp *t, size_t n);
+int osdmap_pg_temp_list_decode(struct dec *d, bool allow_remove, struct osdmap_pg_temp **out,
+                               size_t *n);
 
 #endif /* SEPIA_MAPS_INT_H */

@@ -43,6 +43,7 @@ void osdmap_destroy(struct osdmap *m)
 	mem_free(m->pools);
 	mem_free(m->osds);
 	mem_free(m->blocked);
+	mem_free(m->pg_temp);
 	mem_free(m->v_weight);
 	mem_free(m->v_exists);
 	mem_free(m->v_up);
@@ -174,6 +175,57 @@ int osdmap_pg_up(const struct osdmap *m, struct osdmap_pg pg, int *up, int max, 
 	return n;
 }
 
+int osdmap_pg_temp_cmp(const struct osdmap_pg_temp *a, int64_t pool, uint32_t ps)
+{
+	if (a->pool != pool)
+		return a->pool < pool ? -1 : 1;
+	return a->ps < ps ? -1 : a->ps > ps;
+}
+
+const struct osdmap_pg_temp *osdmap_pg_temp_get(const struct osdmap *m, struct osdmap_pg pg)
+{
+	size_t lo = 0, hi = m->npg_temp;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = osdmap_pg_temp_cmp(&m->pg_temp[mid], pg.pool, pg.ps);
+
+		if (c == 0)
+			return &m->pg_temp[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+int osdmap_pg_acting(const struct osdmap *m, struct osdmap_pg pg, int *acting, int max,
+                     int *primary)
+{
+	const struct osdmap_pg_temp *t = osdmap_pg_temp_get(m, pg);
+	int n, k = 0;
+
+	if (!t) {
+		n = osdmap_pg_up(m, pg, acting, max, primary);
+		if (n < 0)
+			return n;
+	} else {
+		if (!osdmap_pool(m, pg.pool))
+			return -ENOENT;
+		if (max < t->n)
+			return -EINVAL;
+		n = t->n;
+		for (int i = 0; i < n; i++)
+			acting[i] = t->osds[i];
+	}
+	for (int i = 0; i < n; i++)
+		if (acting[i] >= 0 && osdmap_osd_is_up(m, acting[i]))
+			acting[k++] = acting[i];
+	*primary = k ? acting[0] : -1;
+	return k;
+}
+
 const char *osdmap_pg_str(struct osdmap_pg pg, char *buf, size_t n)
 {
 	snprintf(buf, n, "%" PRId64 ".%" PRIx32, pg.pool, pg.ps);
@@ -239,13 +291,31 @@ static json_t *osd_json(const struct osdmap *m, int i)
 	const struct osdmap_osd *o = &m->osds[i];
 	char addr[MSG_ADDR_STR_MAX], hb[MSG_ADDR_STR_MAX];
 
-	return json_pack(
-	    "{s:i, s:i, s:i, s:f, s:f, s:s, s:s, s:I, s:i, s:i}", "osd", i, "up", o->up ? 1 : 0,
-	    "in", o->weight ? 1 : 0, "weight", o->weight / (double)OSDMAP_WEIGHT_IN,
-	    "primary_affinity", o->primary_affinity / (double)OSDMAP_WEIGHT_IN, "addr",
-	    msg_addr_is_set(&o->addr) ? msg_addr_str(&o->addr, addr) : "-", "hb_addr",
-	    msg_addr_is_set(&o->hb_addr) ? msg_addr_str(&o->hb_addr, hb) : "-", "nonce",
-	    (json_int_t)o->nonce, "up_from", (int)o->up_from, "down_at", (int)o->down_at);
+	return json_pack("{s:i, s:i, s:i, s:f, s:f, s:s, s:s, s:I, s:i, s:i, s:i}", "osd", i, "up",
+	                 o->up ? 1 : 0, "in", o->weight ? 1 : 0, "weight",
+	                 o->weight / (double)OSDMAP_WEIGHT_IN, "primary_affinity",
+	                 o->primary_affinity / (double)OSDMAP_WEIGHT_IN, "addr",
+	                 msg_addr_is_set(&o->addr) ? msg_addr_str(&o->addr, addr) : "-", "hb_addr",
+	                 msg_addr_is_set(&o->hb_addr) ? msg_addr_str(&o->hb_addr, hb) : "-",
+	                 "nonce", (json_int_t)o->nonce, "up_from", (int)o->up_from, "down_at",
+	                 (int)o->down_at, "up_thru", (int)o->up_thru);
+}
+
+static json_t *pg_temp_json(const struct osdmap *m)
+{
+	json_t *a = json_array();
+	char id[40];
+
+	for (size_t i = 0; a && i < m->npg_temp; i++) {
+		const struct osdmap_pg_temp *t = &m->pg_temp[i];
+		json_t *osds = json_array();
+
+		for (uint8_t k = 0; osds && k < t->n; k++)
+			json_array_append_new(osds, json_integer(t->osds[k]));
+		osdmap_pg_str((struct osdmap_pg){ t->pool, t->ps }, id, sizeof(id));
+		json_array_append_new(a, json_pack("{s:s, s:o*}", "pgid", id, "osds", osds));
+	}
+	return a;
 }
 
 json_t *osdmap_dump_json(const struct osdmap *m)
@@ -258,10 +328,11 @@ json_t *osdmap_dump_json(const struct osdmap *m)
 	for (int i = 0; osds && i < m->max_osd; i++)
 		if (m->osds[i].exists)
 			json_array_append_new(osds, osd_json(m, i));
-	o = json_pack("{s:i, s:s, s:I, s:I, s:o, s:I, s:i, s:o, s:o, s:i}", "epoch", (int)m->epoch,
-	              "fsid", maps_uuid_str(m->fsid, fsid), "created_ns", (json_int_t)m->created_ns,
-	              "modified_ns", (json_int_t)m->modified_ns, "flags", flags_json(m->flags),
-	              "pool_max", (json_int_t)m->pool_max, "max_osd", m->max_osd, "pools", pools,
-	              "osds", osds, "blocklist", (int)m->nblocked);
+	o = json_pack("{s:i, s:s, s:I, s:I, s:o, s:I, s:i, s:o, s:o, s:i, s:o*}", "epoch",
+	              (int)m->epoch, "fsid", maps_uuid_str(m->fsid, fsid), "created_ns",
+	              (json_int_t)m->created_ns, "modified_ns", (json_int_t)m->modified_ns, "flags",
+	              flags_json(m->flags), "pool_max", (json_int_t)m->pool_max, "max_osd",
+	              m->max_osd, "pools", pools, "osds", osds, "blocklist", (int)m->nblocked,
+	              "pg_temp", pg_temp_json(m));
 	return o;
 }

@@ -56,6 +56,17 @@ struct osdmap_osd {
 	uint64_t nonce;            /* its messenger instance */
 	uint32_t up_from, down_at; /* epochs */
 	struct msg_addr hb_addr;   /* its heartbeat messenger (family 0: none; entry v2) */
+	uint32_t up_thru;          /* the monitors saw it alive through this epoch (entry v3) */
+};
+
+/* A temporary acting set of one PG (Ceph pg_temp), asked for by its
+ * primary while the up set lacks complete copies (map v2). */
+#define OSDMAP_PG_TEMP_MAX 16
+struct osdmap_pg_temp {
+	int64_t pool;
+	uint32_t ps;
+	uint8_t n; /* 1..OSDMAP_PG_TEMP_MAX in a map; 0 in an incremental: remove */
+	int32_t osds[OSDMAP_PG_TEMP_MAX];
 };
 
 struct osdmap_blocked {
@@ -77,6 +88,8 @@ struct osdmap {
 	struct osdmap_osd *osds; /* max_osd entries */
 	struct osdmap_blocked *blocked;
 	size_t nblocked;
+	struct osdmap_pg_temp *pg_temp; /* sorted by (pool, ps) */
+	size_t npg_temp;
 	/* views for crush_pg_to_up, kept in step with osds */
 	uint32_t *v_weight;
 	bool *v_exists, *v_up;
@@ -96,12 +109,14 @@ struct osdmap_inc_osd {
 	struct msg_addr addr;
 	uint64_t nonce;
 	struct msg_addr hb_addr; /* with OSDMAP_INC_UP + up (incremental v2) */
+	uint32_t up_thru;        /* with OSDMAP_INC_UP_THRU (incremental v3) */
 };
 enum {
 	OSDMAP_INC_EXISTS = 1 << 0,
 	OSDMAP_INC_UP = 1 << 1,
 	OSDMAP_INC_WEIGHT = 1 << 2,
 	OSDMAP_INC_AFFINITY = 1 << 3,
+	OSDMAP_INC_UP_THRU = 1 << 4,
 };
 
 struct osdmap_inc {
@@ -121,6 +136,8 @@ struct osdmap_inc {
 	size_t nblock;
 	struct osdmap_blocked *unblock; /* removed (matched by addr + nonce) */
 	size_t nunblock;
+	struct osdmap_pg_temp *pg_temp; /* set (n > 0) or removed (n == 0); v3 */
+	size_t npg_temp;
 };
 
 /* An empty epoch-0 map with fsid and an empty CRUSH map. 0 or -ENOMEM. */
@@ -144,6 +161,10 @@ struct osdmap_inc_osd *osdmap_inc_osd(struct osdmap_inc *inc, int osd);
 int osdmap_inc_set_crush(struct osdmap_inc *inc, const struct crush_map *crush);
 int osdmap_inc_block(struct osdmap_inc *inc, const struct osdmap_blocked *b);
 int osdmap_inc_unblock(struct osdmap_inc *inc, const struct msg_addr *a, uint64_t nonce);
+/* Sets pg's temporary acting set to osds[0..n) (n 0: removes it); a later
+ * call for the same PG replaces the earlier one. 0, -EINVAL, -ENOMEM. */
+int osdmap_inc_set_pg_temp(struct osdmap_inc *inc, int64_t pool, uint32_t ps, const int32_t *osds,
+                           uint8_t n);
 bool osdmap_inc_is_empty(const struct osdmap_inc *inc);
 
 void osdmap_inc_encode(const struct osdmap_inc *inc, struct enc *e);
@@ -172,6 +193,13 @@ int osdmap_object_pg(const struct osdmap *m, int64_t pool, const char *nspace, c
                      struct osdmap_pg *out);
 /* up has room for the pool's size; returns the count or -ENOENT/-ENOMEM. */
 int osdmap_pg_up(const struct osdmap *m, struct osdmap_pg pg, int *up, int max, int *primary);
+/* The PG's pg_temp entry, or NULL; valid while m lives. */
+const struct osdmap_pg_temp *osdmap_pg_temp_get(const struct osdmap *m, struct osdmap_pg pg);
+/* The acting set: pg_temp (members that are not up dropped) if the map has
+ * one for pg, else the up set (members that are not up dropped), primary
+ * first. Returns the count or -ENOENT/-ENOMEM; *primary -1 if empty. */
+int osdmap_pg_acting(const struct osdmap *m, struct osdmap_pg pg, int *acting, int max,
+                     int *primary);
 
 /* "noout" for bit 2 (the bit number of an enum osdmap_flag); NULL past the
  * last. osdmap_flag_parse returns the flag's value or -EINVAL. */

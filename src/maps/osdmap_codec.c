@@ -12,7 +12,8 @@
 #include "maps/maps_int.h"
 #include "maps/osdmap.h"
 
-#define OSDMAP_V      1
+/* v2 appends the pg_temp list after the blocklist. */
+#define OSDMAP_V      2
 #define POOL_PG_MAX   (1u << 20)
 #define POOL_SIZE_MAX 16
 
@@ -84,9 +85,9 @@ int osdmap_pool_decode(struct dec *d, struct osdmap_pool *p)
 	return osdmap_pool_is_valid(p) ? 0 : -EBADMSG;
 }
 
-/* One OSD entry. v2 appends hb_addr (the heartbeat messenger); a v1 entry
- * decodes with no heartbeat address. */
-#define OSD_ENTRY_V 2
+/* One OSD entry. v2 appends hb_addr (the heartbeat messenger), v3 up_thru;
+ * older entries decode with none (0). */
+#define OSD_ENTRY_V 3
 
 static void osd_encode(struct enc *e, const struct osdmap_osd *o)
 {
@@ -101,6 +102,7 @@ static void osd_encode(struct enc *e, const struct osdmap_osd *o)
 	enc_u32(e, o->up_from);
 	enc_u32(e, o->down_at);
 	msg_addr_encode(&o->hb_addr, e);
+	enc_u32(e, o->up_thru);
 	enc_end(e, at);
 }
 
@@ -129,6 +131,9 @@ static int osd_decode(struct dec *d, struct osdmap_osd *o)
 	memset(&o->hb_addr, 0, sizeof(o->hb_addr));
 	if (rc == 0 && v >= 2)
 		rc = msg_addr_decode(&b, &o->hb_addr);
+	o->up_thru = 0;
+	if (rc == 0 && v >= 3)
+		rc = dec_u32(&b, &o->up_thru);
 	if (rc < 0)
 		return rc;
 	dec_end(d, &b);
@@ -175,6 +180,57 @@ void osdmap_blocked_list_encode(struct enc *e, const struct osdmap_blocked *b, s
 		blocked_encode(e, &b[i]);
 }
 
+static void pg_temp_encode(struct enc *e, const struct osdmap_pg_temp *t)
+{
+	enc_s64(e, t->pool);
+	enc_u32(e, t->ps);
+	enc_u8(e, t->n);
+	for (uint8_t i = 0; i < t->n; i++)
+		enc_s32(e, t->osds[i]);
+}
+
+static int pg_temp_decode(struct dec *d, bool allow_remove, struct osdmap_pg_temp *t)
+{
+	int rc = dec_s64(d, &t->pool);
+
+	if (rc == 0)
+		rc = dec_u32(d, &t->ps);
+	if (rc == 0)
+		rc = dec_u8(d, &t->n);
+	if (rc == 0 && (t->pool < 0 || t->n > OSDMAP_PG_TEMP_MAX || (t->n == 0 && !allow_remove)))
+		rc = -EBADMSG;
+	for (uint8_t i = 0; rc == 0 && i < t->n; i++) {
+		rc = dec_s32(d, &t->osds[i]);
+		if (rc == 0 && (t->osds[i] < 0 || t->osds[i] >= OSDMAP_MAX_OSD))
+			rc = -EBADMSG;
+	}
+	return rc;
+}
+
+void osdmap_pg_temp_list_encode(struct enc *e, const struct osdmap_pg_temp *t, size_t n)
+{
+	enc_u32(e, (uint32_t)n);
+	for (size_t i = 0; i < n; i++)
+		pg_temp_encode(e, &t[i]);
+}
+
+int osdmap_pg_temp_list_decode(struct dec *d, bool allow_remove, struct osdmap_pg_temp **out,
+                               size_t *n)
+{
+	uint32_t count;
+	int rc = dec_array(d, 13, sizeof(**out), (void **)out, &count);
+
+	*n = 0;
+	for (uint32_t i = 0; rc == 0 && i < count; i++) {
+		rc = pg_temp_decode(d, allow_remove, &(*out)[i]);
+		if (rc == 0 && i > 0 &&
+		    osdmap_pg_temp_cmp(&(*out)[i - 1], (*out)[i].pool, (*out)[i].ps) >= 0)
+			rc = -EBADMSG;
+	}
+	*n = rc == 0 ? count : 0;
+	return rc;
+}
+
 static void crush_blob_encode(struct enc *e, const struct crush_map *c)
 {
 	uint8_t *p = NULL;
@@ -206,6 +262,7 @@ void osdmap_encode(const struct osdmap *m, struct enc *e)
 		osd_encode(e, &m->osds[i]);
 	crush_blob_encode(e, m->crush);
 	osdmap_blocked_list_encode(e, m->blocked, m->nblocked);
+	osdmap_pg_temp_list_encode(e, m->pg_temp, m->npg_temp); /* v2 */
 	enc_end(e, at);
 }
 
@@ -252,7 +309,7 @@ static int crush_blob_decode(struct dec *d, struct crush_map **out)
 	return rc == -ENOMEM ? rc : rc < 0 ? -EBADMSG : 0;
 }
 
-static int map_body_decode(struct dec *b, struct osdmap *m)
+static int map_body_decode(struct dec *b, struct osdmap *m, uint8_t v)
 {
 	struct crush_map *crush = NULL;
 	int rc = dec_u32(b, &m->epoch);
@@ -280,6 +337,8 @@ static int map_body_decode(struct dec *b, struct osdmap *m)
 		m->crush = crush;
 		rc = osdmap_blocked_list_decode(b, &m->blocked, &m->nblocked);
 	}
+	if (rc == 0 && v >= 2)
+		rc = osdmap_pg_temp_list_decode(b, false, &m->pg_temp, &m->npg_temp);
 	return rc;
 }
 
@@ -295,7 +354,7 @@ int osdmap_decode(struct dec *d, struct osdmap **out)
 		return rc;
 	rc = osdmap_create(zero, &m);
 	if (rc == 0)
-		rc = map_body_decode(&b, m);
+		rc = map_body_decode(&b, m, v);
 	if (rc < 0) {
 		osdmap_destroy(m);
 		*d = save;

@@ -11,8 +11,10 @@
 #include "maps/osdmap.h"
 
 /* v2 appends one heartbeat address per OSD entry (in the order of the
- * entries) after the blocklists; a v1 incremental has none. */
-#define INC_V 2
+ * entries) after the blocklists; a v1 incremental has none. v3 then appends
+ * one up_thru per OSD entry (applied with OSDMAP_INC_UP_THRU) and the list
+ * of pg_temp changes. */
+#define INC_V 3
 
 void osdmap_inc_init(struct osdmap_inc *inc, const struct osdmap *base)
 {
@@ -33,6 +35,7 @@ void osdmap_inc_fini(struct osdmap_inc *inc)
 	mem_free(inc->osds);
 	mem_free(inc->block);
 	mem_free(inc->unblock);
+	mem_free(inc->pg_temp);
 	memset(inc, 0, sizeof(*inc));
 }
 
@@ -121,10 +124,38 @@ int osdmap_inc_unblock(struct osdmap_inc *inc, const struct msg_addr *a, uint64_
 	return push_blocked(&inc->unblock, &inc->nunblock, &b);
 }
 
+/* Keeps inc->pg_temp sorted by (pool, ps), one change per PG. */
+int osdmap_inc_set_pg_temp(struct osdmap_inc *inc, int64_t pool, uint32_t ps, const int32_t *osds,
+                           uint8_t n)
+{
+	size_t i = 0, cap = inc->npg_temp;
+	struct osdmap_pg_temp t = { .pool = pool, .ps = ps, .n = n };
+
+	if (pool < 0 || n > OSDMAP_PG_TEMP_MAX)
+		return -EINVAL;
+	for (uint8_t k = 0; k < n; k++) {
+		if (osds[k] < 0 || osds[k] >= OSDMAP_MAX_OSD)
+			return -EINVAL;
+		t.osds[k] = osds[k];
+	}
+	while (i < inc->npg_temp && osdmap_pg_temp_cmp(&inc->pg_temp[i], pool, ps) < 0)
+		i++;
+	if (i < inc->npg_temp && osdmap_pg_temp_cmp(&inc->pg_temp[i], pool, ps) == 0) {
+		inc->pg_temp[i] = t;
+		return 0;
+	}
+	if (mem_grow(&inc->pg_temp, sizeof(*inc->pg_temp), &cap, inc->npg_temp + 1) < 0)
+		return -ENOMEM;
+	memmove(&inc->pg_temp[i + 1], &inc->pg_temp[i], (inc->npg_temp - i) * sizeof(t));
+	inc->pg_temp[i] = t;
+	inc->npg_temp++;
+	return 0;
+}
+
 bool osdmap_inc_is_empty(const struct osdmap_inc *inc)
 {
 	return inc->new_flags < 0 && inc->new_max_osd < 0 && inc->new_pool_max < 0 && !inc->crush &&
-	       !inc->npools && !inc->nosds && !inc->nblock && !inc->nunblock;
+	       !inc->npools && !inc->nosds && !inc->nblock && !inc->nunblock && !inc->npg_temp;
 }
 
 /* --- encoding ------------------------------------------------------------- */
@@ -193,6 +224,9 @@ void osdmap_inc_encode(const struct osdmap_inc *inc, struct enc *e)
 	osdmap_blocked_list_encode(e, inc->unblock, inc->nunblock);
 	for (size_t i = 0; i < inc->nosds; i++) /* v2 */
 		msg_addr_encode(&inc->osds[i].hb_addr, e);
+	for (size_t i = 0; i < inc->nosds; i++) /* v3 */
+		enc_u32(e, inc->osds[i].up_thru);
+	osdmap_pg_temp_list_encode(e, inc->pg_temp, inc->npg_temp);
 	enc_end(e, at);
 }
 
@@ -270,6 +304,10 @@ static int inc_body_decode(struct dec *b, struct osdmap_inc *inc, uint8_t v)
 		rc = osdmap_blocked_list_decode(b, &inc->unblock, &inc->nunblock);
 	for (size_t i = 0; rc == 0 && v >= 2 && i < inc->nosds; i++)
 		rc = msg_addr_decode(b, &inc->osds[i].hb_addr);
+	for (size_t i = 0; rc == 0 && v >= 3 && i < inc->nosds; i++)
+		rc = dec_u32(b, &inc->osds[i].up_thru);
+	if (rc == 0 && v >= 3)
+		rc = osdmap_pg_temp_list_decode(b, true, &inc->pg_temp, &inc->npg_temp);
 	return rc;
 }
 
@@ -349,6 +387,8 @@ static int apply_osd(struct osdmap *m, const struct osdmap_inc_osd *c, uint32_t 
 		o->weight = c->weight;
 	if (c->set & OSDMAP_INC_AFFINITY)
 		o->primary_affinity = c->primary_affinity;
+	if ((c->set & OSDMAP_INC_UP_THRU) && c->up_thru > o->up_thru)
+		o->up_thru = c->up_thru; /* never goes back */
 	osdmap_sync_view(m, c->osd);
 	return 0;
 }
@@ -367,6 +407,49 @@ static int apply_blocklist(struct osdmap *m, const struct osdmap_inc *inc)
 		if (push_blocked(&m->blocked, &m->nblocked, &inc->block[i]) < 0)
 			return -ENOMEM;
 	return 0;
+}
+
+/* Sets or removes one pg_temp entry (m->pg_temp stays sorted). */
+static int apply_pg_temp(struct osdmap *m, const struct osdmap_pg_temp *t)
+{
+	size_t i = 0, cap = m->npg_temp;
+	bool found;
+
+	while (i < m->npg_temp && osdmap_pg_temp_cmp(&m->pg_temp[i], t->pool, t->ps) < 0)
+		i++;
+	found = i < m->npg_temp && osdmap_pg_temp_cmp(&m->pg_temp[i], t->pool, t->ps) == 0;
+	if (t->n == 0) {
+		if (found) {
+			memmove(&m->pg_temp[i], &m->pg_temp[i + 1],
+			        (m->npg_temp - i - 1) * sizeof(*t));
+			m->npg_temp--;
+		}
+		return 0;
+	}
+	if (!osdmap_pool(m, t->pool))
+		return -EINVAL;
+	if (!found) {
+		if (mem_grow(&m->pg_temp, sizeof(*m->pg_temp), &cap, m->npg_temp + 1) < 0)
+			return -ENOMEM;
+		memmove(&m->pg_temp[i + 1], &m->pg_temp[i], (m->npg_temp - i) * sizeof(*t));
+		m->npg_temp++;
+	}
+	m->pg_temp[i] = *t;
+	return 0;
+}
+
+/* Entries of pools that no longer exist (or PGs past pg_num) go. */
+static void prune_pg_temp(struct osdmap *m)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < m->npg_temp; i++) {
+		const struct osdmap_pool *p = osdmap_pool(m, m->pg_temp[i].pool);
+
+		if (p && m->pg_temp[i].ps < p->place.pg_num)
+			m->pg_temp[k++] = m->pg_temp[i];
+	}
+	m->npg_temp = k;
 }
 
 static int apply_body(struct osdmap *m, const struct osdmap_inc *inc)
@@ -392,6 +475,10 @@ static int apply_body(struct osdmap *m, const struct osdmap_inc *inc)
 		rc = apply_osd(m, &inc->osds[i], inc->epoch);
 	if (rc == 0)
 		rc = apply_blocklist(m, inc);
+	for (size_t i = 0; rc == 0 && i < inc->npg_temp; i++)
+		rc = apply_pg_temp(m, &inc->pg_temp[i]);
+	if (rc == 0)
+		prune_pg_temp(m);
 	if (rc == 0 && inc->new_flags >= 0)
 		m->flags = (uint32_t)inc->new_flags;
 	return rc;

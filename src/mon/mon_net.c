@@ -286,6 +286,8 @@ static void route(struct mon *m, struct msg *msg)
 	case MON_MSG_OSD_BOOT:
 	case MON_MSG_OSD_BEACON:
 	case MON_MSG_OSD_FAILURE:
+	case MON_MSG_OSD_ALIVE:
+	case MON_MSG_OSD_PGTEMP:
 		if (mon_is_leader(m))
 			mon_osd_handle(m, msg_get(msg));
 		else if (m->leader != MON_RAFT_NONE)

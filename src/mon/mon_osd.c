@@ -233,6 +233,67 @@ static void handle_failure(struct mon *m, const struct mon_msg_osd_failure *f)
 	mark(m, &f->target, 1, false, "failure reports from peers");
 }
 
+/* up_thru: recorded as the current epoch + 1 (the map that records it) so
+ * one request covers every interval the OSD started so far (Ceph). */
+static void handle_alive(struct mon *m, const struct mon_msg_osd_alive *a)
+{
+	const struct osdmap *o = mon_svc_osdmap_view(m);
+	struct osdmap_inc inc;
+	struct osdmap_inc_osd *d;
+
+	if (!osdmap_osd_is_up(o, a->osd) || a->epoch < o->osds[a->osd].up_from ||
+	    o->osds[a->osd].up_thru >= a->want_up_thru)
+		return; /* stale, or already recorded: the OSD sees it in its next map */
+	osdmap_inc_init(&inc, o);
+	d = osdmap_inc_osd(&inc, a->osd);
+	if (d) {
+		d->set |= OSDMAP_INC_UP_THRU;
+		d->up_thru = inc.epoch > a->want_up_thru ? inc.epoch : a->want_up_thru;
+		propose(m, &inc, "osd up_thru");
+	}
+	osdmap_inc_fini(&inc);
+}
+
+/* One pg_temp entry: members must exist, at most the pool's size; an entry
+ * equal to the map's is a no-op. -EINVAL: skip it. */
+static int pgtemp_check(const struct osdmap *o, const struct mon_pgtemp_ent *x)
+{
+	const struct osdmap_pool *p = osdmap_pool(o, x->pool);
+	const struct osdmap_pg_temp *cur;
+
+	if (!p || x->ps >= p->place.pg_num || x->n > p->place.size)
+		return -EINVAL;
+	for (uint8_t k = 0; k < x->n; k++)
+		if (!osdmap_osd_exists(o, x->osds[k]))
+			return -EINVAL;
+	cur = osdmap_pg_temp_get(o, (struct osdmap_pg){ x->pool, x->ps });
+	if (!cur && x->n == 0)
+		return -EALREADY;
+	if (cur && cur->n == x->n && memcmp(cur->osds, x->osds, x->n * sizeof(x->osds[0])) == 0)
+		return -EALREADY;
+	return 0;
+}
+
+static void handle_pgtemp(struct mon *m, const struct mon_msg_osd_pgtemp *t)
+{
+	const struct osdmap *o = mon_svc_osdmap_view(m);
+	struct osdmap_inc inc;
+	int rc = 0;
+
+	if (!osdmap_osd_is_up(o, t->osd) || t->epoch < o->osds[t->osd].up_from)
+		return;
+	osdmap_inc_init(&inc, o);
+	for (uint32_t i = 0; rc == 0 && i < t->n; i++) {
+		const struct mon_pgtemp_ent *x = &t->ents[i];
+
+		if (pgtemp_check(o, x) == 0)
+			rc = osdmap_inc_set_pg_temp(&inc, x->pool, x->ps, x->osds, x->n);
+	}
+	if (rc == 0 && !osdmap_inc_is_empty(&inc))
+		propose(m, &inc, "pg_temp");
+	osdmap_inc_fini(&inc);
+}
+
 void mon_osd_handle(struct mon *m, struct msg *msg)
 {
 	if (!mon_can_write(m) || m->svc.osdmap->epoch == 0) {
@@ -253,6 +314,12 @@ void mon_osd_handle(struct mon *m, struct msg *msg)
 	}
 	case MON_MSG_OSD_FAILURE:
 		handle_failure(m, (const void *)msg);
+		break;
+	case MON_MSG_OSD_ALIVE:
+		handle_alive(m, (const void *)msg);
+		break;
+	case MON_MSG_OSD_PGTEMP:
+		handle_pgtemp(m, (const void *)msg);
 		break;
 	default:
 		break;

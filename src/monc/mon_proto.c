@@ -653,11 +653,105 @@ int mon_pg_stats_create(uint32_t npgs, struct mon_msg_pg_stats **out)
 	return 0;
 }
 
+static void alive_encode(const struct msg *m, struct enc *e)
+{
+	const struct mon_msg_osd_alive *a = (const void *)m;
+
+	enc_s32(e, a->osd);
+	enc_u32(e, a->epoch);
+	enc_u32(e, a->want_up_thru);
+}
+
+static int alive_decode(struct msg *m, struct dec *d, uint8_t v)
+{
+	struct mon_msg_osd_alive *a = (void *)m;
+	int rc = dec_s32(d, &a->osd);
+
+	(void)v;
+	if (rc == 0)
+		rc = dec_u32(d, &a->epoch);
+	if (rc == 0)
+		rc = dec_u32(d, &a->want_up_thru);
+	return rc == 0 && a->osd < 0 ? -EBADMSG : rc;
+}
+
+const struct msg_type_ops mon_osd_alive_ops = {
+	.type = MON_MSG_OSD_ALIVE,
+	.name = "osd_alive",
+	.version = 1,
+	.compat = 1,
+	.size = sizeof(struct mon_msg_osd_alive),
+	.encode = alive_encode,
+	.decode = alive_decode,
+};
+
+static void pgtemp_encode(const struct msg *m, struct enc *e)
+{
+	const struct mon_msg_osd_pgtemp *t = (const void *)m;
+
+	enc_s32(e, t->osd);
+	enc_u32(e, t->epoch);
+	enc_u32(e, t->n);
+	for (uint32_t i = 0; i < t->n; i++) {
+		enc_s64(e, t->ents[i].pool);
+		enc_u32(e, t->ents[i].ps);
+		enc_u8(e, t->ents[i].n);
+		for (uint8_t k = 0; k < t->ents[i].n; k++)
+			enc_s32(e, t->ents[i].osds[k]);
+	}
+}
+
+static int pgtemp_ent_decode(struct dec *d, struct mon_pgtemp_ent *x)
+{
+	int rc = dec_s64(d, &x->pool);
+
+	if (rc == 0)
+		rc = dec_u32(d, &x->ps);
+	if (rc == 0)
+		rc = dec_u8(d, &x->n);
+	if (rc == 0 && (x->pool < 0 || x->n > MON_PG_SIZE_MAX))
+		rc = -EBADMSG;
+	for (uint8_t k = 0; rc == 0 && k < x->n; k++) {
+		rc = dec_s32(d, &x->osds[k]);
+		if (rc == 0 && x->osds[k] < 0)
+			rc = -EBADMSG;
+	}
+	return rc;
+}
+
+static int pgtemp_decode(struct msg *m, struct dec *d, uint8_t v)
+{
+	struct mon_msg_osd_pgtemp *t = (void *)m;
+	int rc = dec_s32(d, &t->osd);
+
+	(void)v;
+	if (rc == 0)
+		rc = dec_u32(d, &t->epoch);
+	if (rc == 0)
+		rc = dec_u32(d, &t->n);
+	if (rc == 0 && (t->osd < 0 || t->n > MON_PGTEMP_MAX))
+		rc = -EBADMSG;
+	for (uint32_t i = 0; rc == 0 && i < t->n; i++)
+		rc = pgtemp_ent_decode(d, &t->ents[i]);
+	return rc;
+}
+
+const struct msg_type_ops mon_osd_pgtemp_ops = {
+	.type = MON_MSG_OSD_PGTEMP,
+	.name = "osd_pgtemp",
+	.version = 1,
+	.compat = 1,
+	.size = sizeof(struct mon_msg_osd_pgtemp),
+	.encode = pgtemp_encode,
+	.decode = pgtemp_decode,
+};
+
 int mon_proto_register(struct msg_registry *reg)
 {
 	static const struct msg_type_ops *const all[] = {
-		&mon_command_ops,  &mon_command_reply_ops, &mon_subscribe_ops,   &mon_map_ops,
-		&mon_osd_boot_ops, &mon_osd_beacon_ops,    &mon_osd_failure_ops, &mon_pg_stats_ops,
+		&mon_command_ops,   &mon_command_reply_ops, &mon_subscribe_ops,   &mon_map_ops,
+		&mon_osd_boot_ops,  &mon_osd_beacon_ops,    &mon_osd_failure_ops, &mon_pg_stats_ops,
+		&mon_osd_alive_ops, &mon_osd_pgtemp_ops,
 	};
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {

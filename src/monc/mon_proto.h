@@ -26,6 +26,8 @@ enum mon_proto_type {
 	MON_MSG_OSD_BEACON = 21,
 	MON_MSG_OSD_FAILURE = 22,
 	MON_MSG_PG_STATS = 23,
+	MON_MSG_OSD_ALIVE = 24,  /* OSD -> leader: record up_thru >= want (Ceph MOSDAlive) */
+	MON_MSG_OSD_PGTEMP = 25, /* OSD -> leader: set/remove pg_temp entries (MOSDPGTemp) */
 };
 
 #define MON_CMD_MAX      (64 * 1024) /* command JSON text */
@@ -101,6 +103,28 @@ struct mon_msg_osd_beacon {
 	uint32_t epoch;
 };
 
+struct mon_msg_osd_alive {
+	struct msg m;
+	int32_t osd;
+	uint32_t epoch;        /* the sender's map epoch */
+	uint32_t want_up_thru; /* record up_thru >= this */
+};
+
+#define MON_PGTEMP_MAX 64 /* entries per PGTEMP message */
+struct mon_pgtemp_ent {
+	int64_t pool;
+	uint32_t ps;
+	uint8_t n; /* 0: remove the entry; at most MON_PG_SIZE_MAX (16) */
+	int32_t osds[16];
+};
+struct mon_msg_osd_pgtemp {
+	struct msg m;
+	int32_t osd;
+	uint32_t epoch;
+	uint32_t n;
+	struct mon_pgtemp_ent ents[MON_PGTEMP_MAX];
+};
+
 /* A peer's failure report, or its cancellation (still_alive). With target
  * == reporter and still_alive false it is a "mark me down": an OSD shutting
  * down cleanly asks to be marked down at once (the monitor honours nodown
@@ -173,7 +197,8 @@ struct mon_msg_pg_stats {
 };
 
 extern const struct msg_type_ops mon_command_ops, mon_command_reply_ops, mon_subscribe_ops,
-    mon_map_ops, mon_osd_boot_ops, mon_osd_beacon_ops, mon_osd_failure_ops, mon_pg_stats_ops;
+    mon_map_ops, mon_osd_boot_ops, mon_osd_beacon_ops, mon_osd_failure_ops, mon_pg_stats_ops,
+    mon_osd_alive_ops, mon_osd_pgtemp_ops;
 
 /* Registers every type above. 0, -EEXIST, -ENOMEM. */
 int mon_proto_register(struct msg_registry *reg);

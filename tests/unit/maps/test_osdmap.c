@@ -255,11 +255,11 @@ static void test_codec(void **state)
 	osdmap_destroy(m);
 }
 
-/* Sets struct_v of every OSD entry of an encoded full map to 1 (the
- * entries follow max_osd, each an envelope u8 v, u8 compat, u32 len). */
+/* Sets struct_v of every OSD entry of an encoded full map (today v3) to 1
+ * (the entries follow max_osd, each an envelope u8 v, u8 compat, u32 len). */
 static void make_entries_v1(uint8_t *p, size_t len, int max_osd)
 {
-	const uint8_t pat[6] = { (uint8_t)max_osd, 0, 0, 0, 2, 1 };
+	const uint8_t pat[6] = { (uint8_t)max_osd, 0, 0, 0, 3, 1 };
 	size_t at = 0;
 
 	while (at + sizeof(pat) <= len && memcmp(p + at, pat, sizeof(pat)) != 0)
@@ -269,7 +269,7 @@ static void make_entries_v1(uint8_t *p, size_t len, int max_osd)
 	for (int i = 0; i < max_osd; i++) {
 		uint32_t n;
 
-		assert_int_equal(p[at], 2);
+		assert_int_equal(p[at], 3);
 		p[at] = 1;
 		memcpy(&n, p + at + 2, 4); /* little-endian host */
 		at += 6 + n;
@@ -345,6 +345,109 @@ static void test_hb_addr(void **state)
 	osdmap_destroy(m);
 }
 
+/* A PG whose up set is [a, b, c]; returns its ps. */
+static uint32_t some_pg(const struct osdmap *m, int *up)
+{
+	int primary;
+
+	assert_int_equal(osdmap_pg_up(m, (struct osdmap_pg){ 1, 5 }, up, 16, &primary), 3);
+	return 5;
+}
+
+/* pg_temp and up_thru: through incrementals (v3), full maps (v2), older
+ * readers, acting sets, pool removal. */
+static void test_pg_temp_up_thru(void **state)
+{
+	struct osdmap *m = make_cluster(), *m2;
+	struct osdmap_inc inc, inc2;
+	struct osdmap_inc_osd *o;
+	int up[16], act[16], primary, temp[3];
+	uint32_t ps;
+	struct enc e;
+	struct dec d;
+
+	(void)state;
+	ps = some_pg(m, up);
+	temp[0] = up[1], temp[1] = up[2], temp[2] = up[0];
+	osdmap_inc_init(&inc, m);
+	assert_int_equal(osdmap_inc_set_pg_temp(&inc, 1, ps, temp, 3), 0);
+	assert_int_equal(osdmap_inc_set_pg_temp(&inc, 1, 2, temp, 2), 0);
+	assert_int_equal(osdmap_inc_set_pg_temp(&inc, -1, 2, temp, 2), -EINVAL);
+	o = osdmap_inc_osd(&inc, up[1]);
+	o->set = OSDMAP_INC_UP_THRU;
+	o->up_thru = m->epoch + 1;
+	assert_false(osdmap_inc_is_empty(&inc));
+	enc_init(&e);
+	osdmap_inc_encode(&inc, &e);
+	osdmap_inc_fini(&inc);
+	/* a v2 reader sees neither */
+	e.data[0] = 2;
+	osdmap_inc_init(&inc2, NULL);
+	dec_init(&d, e.data, e.len);
+	assert_int_equal(osdmap_inc_decode(&d, &inc2), 0);
+	assert_int_equal(inc2.npg_temp, 0);
+	assert_int_equal(inc2.osds[0].up_thru, 0);
+	osdmap_inc_fini(&inc2);
+	e.data[0] = 3;
+	for (size_t cut = 0; cut < e.len; cut += 7) { /* truncations */
+		osdmap_inc_init(&inc2, NULL);
+		dec_init(&d, e.data, cut);
+		assert_int_not_equal(osdmap_inc_decode(&d, &inc2), 0);
+		osdmap_inc_fini(&inc2);
+	}
+	osdmap_inc_init(&inc2, NULL);
+	dec_init(&d, e.data, e.len);
+	assert_int_equal(osdmap_inc_decode(&d, &inc2), 0);
+	enc_fini(&e);
+	assert_int_equal(inc2.npg_temp, 2);
+	assert_int_equal(inc2.pg_temp[0].ps, 2); /* sorted */
+	m = apply(m, &inc2);
+	assert_int_equal(m->npg_temp, 2);
+	assert_int_equal(m->osds[up[1]].up_thru, m->epoch);
+	assert_int_equal(osdmap_pg_acting(m, (struct osdmap_pg){ 1, ps }, act, 16, &primary), 3);
+	assert_int_equal(primary, up[1]);
+	assert_memory_equal(act, temp, sizeof(temp));
+	/* full map v2 round trip, and a v1 reader without pg_temp */
+	enc_init(&e);
+	osdmap_encode(m, &e);
+	dec_init(&d, e.data, e.len);
+	assert_int_equal(osdmap_decode(&d, &m2), 0);
+	assert_int_equal(m2->npg_temp, 2);
+	assert_int_equal(m2->osds[up[1]].up_thru, m->epoch);
+	osdmap_destroy(m2);
+	make_entries_v1(e.data, e.len, m->max_osd);
+	e.data[0] = 1;
+	dec_init(&d, e.data, e.len);
+	assert_int_equal(osdmap_decode(&d, &m2), 0);
+	assert_int_equal(m2->npg_temp, 0);
+	assert_int_equal(m2->osds[up[1]].up_thru, 0);
+	osdmap_destroy(m2);
+	enc_fini(&e);
+	/* a down member leaves the acting set; up_thru never goes back */
+	osdmap_inc_init(&inc, m);
+	o = osdmap_inc_osd(&inc, up[1]);
+	o->set = OSDMAP_INC_UP | OSDMAP_INC_UP_THRU;
+	o->up = false;
+	o->up_thru = 1;
+	m = apply(m, &inc);
+	assert_int_equal(m->osds[up[1]].up_thru, m->epoch - 1);
+	assert_int_equal(osdmap_pg_acting(m, (struct osdmap_pg){ 1, ps }, act, 16, &primary), 2);
+	assert_int_equal(primary, up[2]);
+	/* removal of one entry, then of the pool drops the rest */
+	osdmap_inc_init(&inc, m);
+	assert_int_equal(osdmap_inc_set_pg_temp(&inc, 1, ps, NULL, 0), 0);
+	m = apply(m, &inc);
+	assert_int_equal(m->npg_temp, 1);
+	json_t *j = osdmap_dump_json(m);
+	assert_int_equal(json_array_size(json_object_get(j, "pg_temp")), 1);
+	json_decref(j);
+	osdmap_inc_init(&inc, m);
+	assert_int_equal(osdmap_inc_remove_pool(&inc, 1), 0);
+	m = apply(m, &inc);
+	assert_int_equal(m->npg_temp, 0);
+	osdmap_destroy(m);
+}
+
 int test_osdmap_run(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -353,6 +456,7 @@ int test_osdmap_run(void)
 		cmocka_unit_test(test_epochs_and_validation),
 		cmocka_unit_test(test_codec),
 		cmocka_unit_test(test_hb_addr),
+		cmocka_unit_test(test_pg_temp_up_thru),
 	};
 	return cmocka_run_group_tests_name("osdmap", tests, NULL, NULL);
 }
