@@ -160,6 +160,8 @@
 	  "PG log entries kept (the window for duplicate detection)")           \
 	X(osd_max_pg_log_entries, CFG_INT, "3000", "10", "", CFG_D_OSD, 0,       \
 	  "PG log entries at which the log is trimmed back to the minimum")     \
+	X(osd_peering, CFG_BOOL, "false", "", "", CFG_D_OSD, 0,                  \
+	  "experimental: run each PG's peering core in the shadow of replication") \
 	X(osd_map_cache_size, CFG_INT, "500", "10", "", CFG_D_OSD, 0,            \
 	  "recent OSD map incrementals kept in memory for sharing with peers")  \
 	X(osd_beacon_report_interval, CFG_DOUBLE, "30", "0.1", "3600", CFG_D_OSD, \

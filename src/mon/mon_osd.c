@@ -274,6 +274,24 @@ static int pgtemp_check(const struct osdmap *o, const struct mon_pgtemp_ent *x)
 	return 0;
 }
 
+/* Whether x asks for exactly the PG's up set (down members dropped), which
+ * makes the entry pointless: it is then a removal (Ceph does the same). */
+static bool pgtemp_is_up_set(const struct osdmap *o, const struct mon_pgtemp_ent *x)
+{
+	int up[MON_PG_SIZE_MAX], n, primary, k = 0;
+
+	n = osdmap_pg_up(o, (struct osdmap_pg){ x->pool, x->ps }, up, MON_PG_SIZE_MAX, &primary);
+	for (int i = 0; i < n; i++)
+		if (up[i] >= 0 && osdmap_osd_is_up(o, up[i]))
+			up[k++] = up[i];
+	if (n < 0 || k != x->n)
+		return false;
+	for (int i = 0; i < k; i++)
+		if (up[i] != x->osds[i])
+			return false;
+	return true;
+}
+
 static void handle_pgtemp(struct mon *m, const struct mon_msg_osd_pgtemp *t)
 {
 	const struct osdmap *o = mon_svc_osdmap_view(m);
@@ -284,10 +302,12 @@ static void handle_pgtemp(struct mon *m, const struct mon_msg_osd_pgtemp *t)
 		return;
 	osdmap_inc_init(&inc, o);
 	for (uint32_t i = 0; rc == 0 && i < t->n; i++) {
-		const struct mon_pgtemp_ent *x = &t->ents[i];
+		struct mon_pgtemp_ent x = t->ents[i];
 
-		if (pgtemp_check(o, x) == 0)
-			rc = osdmap_inc_set_pg_temp(&inc, x->pool, x->ps, x->osds, x->n);
+		if (x.n > 0 && osdmap_pool(o, x.pool) && pgtemp_is_up_set(o, &x))
+			x.n = 0;
+		if (pgtemp_check(o, &x) == 0)
+			rc = osdmap_inc_set_pg_temp(&inc, x.pool, x.ps, x.osds, x.n);
 	}
 	if (rc == 0 && !osdmap_inc_is_empty(&inc))
 		propose(m, &inc, "pg_temp");

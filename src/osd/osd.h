@@ -34,6 +34,7 @@
 #include "osd/osd_exec.h"
 
 struct monc;
+struct mon_pgtemp_ent;
 struct mon_msg_map;
 struct perf_coll;
 struct store;
@@ -177,6 +178,13 @@ int osd_inc_cache_add(struct osd_inc_cache *c, uint32_t epoch, const uint8_t *p,
 void osd_send_boot(struct osd *o);
 void osd_boot_tick(struct osd *o); /* resend boot, beacons */
 void osd_map_tick(struct osd *o);  /* catch up if the monitors have newer maps */
+/* Any thread (peering, PEERING_INTEGRATION.md §4): asks the monitors to
+ * record up_thru >= want (MON_MSG_OSD_ALIVE), and to set (n_osds > 0) or
+ * remove (n_osds == 0) pg_temp entries (MON_MSG_OSD_PGTEMP, at most
+ * MON_PGTEMP_MAX). Fire and forget: the caller re-asks on a later tick if
+ * the map does not show it. 0, -EINVAL, -ENOMEM, -ENOTCONN. */
+int osd_send_alive(struct osd *o, uint32_t want_up_thru);
+int osd_send_pgtemp(struct osd *o, const struct mon_pgtemp_ent *ents, uint32_t n);
 
 /* osd_net.c */
 int osd_step_net(struct daemon *d);

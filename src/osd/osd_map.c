@@ -286,6 +286,51 @@ void osd_boot_tick(struct osd *o)
 	}
 }
 
+int osd_send_alive(struct osd *o, uint32_t want_up_thru)
+{
+	struct mon_msg_osd_alive *a;
+	struct msg *m;
+	int rc = msg_create_typed(&mon_osd_alive_ops, &m);
+
+	if (rc < 0)
+		return rc;
+	a = (void *)m;
+	a->osd = o->whoami;
+	a->epoch = monc_have(o->monc, MON_MAP_OSDMAP);
+	a->want_up_thru = want_up_thru;
+	rc = monc_send(o->monc, m);
+	if (rc < 0)
+		log_debug(osd, "osd.%d: cannot send alive (up_thru %u): %s", o->whoami,
+		          want_up_thru, strerror(-rc));
+	return rc;
+}
+
+int osd_send_pgtemp(struct osd *o, const struct mon_pgtemp_ent *ents, uint32_t n)
+{
+	struct mon_msg_osd_pgtemp *t;
+	struct msg *m;
+	int rc;
+
+	if (n == 0 || n > MON_PGTEMP_MAX)
+		return -EINVAL;
+	for (uint32_t i = 0; i < n; i++)
+		if (ents[i].pool < 0 || ents[i].n > MON_PG_SIZE_MAX)
+			return -EINVAL;
+	rc = msg_create_typed(&mon_osd_pgtemp_ops, &m);
+	if (rc < 0)
+		return rc;
+	t = (void *)m;
+	t->osd = o->whoami;
+	t->epoch = monc_have(o->monc, MON_MAP_OSDMAP);
+	t->n = n;
+	memcpy(t->ents, ents, n * sizeof(*ents));
+	rc = monc_send(o->monc, m);
+	if (rc < 0)
+		log_debug(osd, "osd.%d: cannot send pg_temp (%u entries): %s", o->whoami, n,
+		          strerror(-rc));
+	return rc;
+}
+
 /* --- applying maps ------------------------------------------------------------------------ */
 
 /* Makes m (owned) the current map: persist (M2), cache inc, publish. */

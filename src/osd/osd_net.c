@@ -43,7 +43,8 @@ struct osd_inev {
 
 static bool is_osd_msg(uint16_t type)
 {
-	return type == OSD_MSG_OP || type == OSD_MSG_REPOP || type == OSD_MSG_REPOP_REPLY;
+	return type == OSD_MSG_OP || type == OSD_MSG_REPOP || type == OSD_MSG_REPOP_REPLY ||
+	       type == OSD_MSG_PEERING || type == OSD_MSG_PUSH;
 }
 
 static bool can_fast(const struct msg *m, void *arg)
@@ -61,6 +62,9 @@ static struct osd_shard *msg_shard(struct osd *o, const struct msg *m)
 	if (m->type == OSD_MSG_REPOP)
 		return osd_shard_of(o, ((const struct osd_msg_repop *)(const void *)m)->pool,
 		                    ((const struct osd_msg_repop *)(const void *)m)->ps);
+	if (m->type == OSD_MSG_PEERING || m->type == OSD_MSG_PUSH)
+		return osd_shard_of(o, ((const struct osd_msg_peering *)(const void *)m)->pool,
+		                    ((const struct osd_msg_peering *)(const void *)m)->ps);
 	return osd_shard_of(o, ((const struct osd_msg_repop_reply *)(const void *)m)->pool,
 	                    ((const struct osd_msg_repop_reply *)(const void *)m)->ps);
 }
@@ -282,6 +286,8 @@ static void on_tick(struct tmr *t, void *arg)
 	osd_boot_tick(o);
 	osd_map_tick(o);
 	osd_hb_tick(o);
+	if (cfg_bool(o->d.cfg, CFG_KEY_osd_peering) && atomic_load(&o->shards_ready))
+		osd_shards_tick(o);
 	if (now - o->last_stats_ns > (uint64_t)(every * 1e9) ||
 	    (o->stats_dirty && now - o->last_stats_ns > 1000000000ull)) {
 		o->stats_dirty = false;

@@ -149,6 +149,8 @@ static void handle_msg(struct osd_shard *sh, struct osd_item *it)
 
 	if (m->type == OSD_MSG_REPOP) {
 		pg_handle_repop(sh, it);
+	} else if (m->type == OSD_MSG_PEERING || m->type == OSD_MSG_PUSH) {
+		pg_handle_peering(sh, it);
 	} else {
 		mem_free(it);
 		pg_handle_repop_reply(sh, m);
@@ -175,6 +177,10 @@ static void run_item(struct osd_shard *sh, struct osd_item *it)
 	case OSD_IT_COMMITTED:
 		pg_txn_event(sh, it);
 		break;
+	case OSD_IT_TICK:
+		mem_free(it);
+		pg_core_tick(sh);
+		break;
 	}
 }
 
@@ -196,6 +202,9 @@ static void drop_item(struct osd_shard *sh, struct osd_item *it)
 	case OSD_IT_APPLIED:
 	case OSD_IT_COMMITTED:
 		pg_txn_event(sh, it); /* keeps S2: frees the callback memory */
+		break;
+	case OSD_IT_TICK:
+		mem_free(it);
 		break;
 	}
 }
@@ -401,6 +410,18 @@ void osd_shards_map(struct osd *o, struct osd_mapref *r)
 		}
 		it->kind = OSD_IT_MAP;
 		it->map = osd_mapref_get(r);
+		osd_shard_push(o->shards[i], it);
+	}
+}
+
+void osd_shards_tick(struct osd *o)
+{
+	for (unsigned i = 0; i < o->nshards; i++) {
+		struct osd_item *it = mem_calloc(1, sizeof(*it));
+
+		if (!it)
+			continue; /* the next tick */
+		it->kind = OSD_IT_TICK;
 		osd_shard_push(o->shards[i], it);
 	}
 }

@@ -116,6 +116,7 @@ void pg_free(struct pg *pg)
 {
 	if (!pg)
 		return;
+	pg_core_close(pg);
 	pg_repops_fini(pg->shard, pg);
 	for (size_t i = 0; i < pg->nobj_buckets; i++)
 		while (pg->objs[i]) {
@@ -296,6 +297,7 @@ static int pg_create(struct osd_shard *sh, const struct osdmap *m, struct osdmap
 		goto out_free;
 	pg->counted = true; /* empty */
 	table_add(sh, pg);
+	(void)pg_core_open(sh->osd, pg); /* logged; retried at the next tick */
 	log_debug(pg, "pg %s: created at e%u", pg->name, m->epoch);
 	return 0;
 out_free:
@@ -342,6 +344,7 @@ static int load_coll(const char *cid, void *arg)
 	}
 	pg->state = PG_ST_STRAY; /* until a map says otherwise */
 	table_add(sh, pg);
+	(void)pg_core_open(c->o, pg); /* logged; retried at the next tick */
 	c->loaded++;
 	return 0;
 }
@@ -514,4 +517,5 @@ void pg_advance_map(struct osd_shard *sh, const struct osdmap *m)
 	}
 	if (sh->osd->whoami >= 0 && sh->osd->whoami < m->max_osd)
 		create_new(sh, m);
+	pg_core_advance_map(sh, m);
 }

@@ -21,6 +21,7 @@
 #include "rados/osd_proto.h"
 
 struct buf;
+struct pg_peer;
 
 /* The shard a PG belongs to: pure and stable for a given shard count. */
 unsigned osd_pg_shard(int64_t pool, uint32_t ps, unsigned nshards);
@@ -32,6 +33,7 @@ enum osd_item_kind {
 	OSD_IT_MAP,       /* advance to map */
 	OSD_IT_APPLIED,   /* a transaction of pgid became readable */
 	OSD_IT_COMMITTED, /* ... became durable */
+	OSD_IT_TICK,      /* tick the PGs' peering cores (osd_peering) */
 };
 
 struct osd_item {
@@ -158,7 +160,8 @@ struct pg {
 	/* replica */
 	struct list_node repins;
 	uint64_t next_repin;
-	struct pg_snap snap; /* shard->lock */
+	struct pg_peer *core; /* peering core (pg_peer_drive.c); NULL unless osd_peering */
+	struct pg_snap snap;  /* shard->lock */
 };
 
 struct osd_shard {
@@ -198,6 +201,7 @@ void osd_shard_push(struct osd_shard *sh, struct osd_item *it);
 struct osd_shard *osd_shard_of(struct osd *o, int64_t pool, uint32_t ps);
 /* Publishes a new map to every shard. */
 void osd_shards_map(struct osd *o, struct osd_mapref *r);
+void osd_shards_tick(struct osd *o); /* main loop: one OSD_IT_TICK per shard */
 /* Queues t with callbacks that come back to sh as APPLIED/COMMITTED items
  * for (pgid, tid). Takes t on success. 0 or -errno. */
 int osd_shard_queue_txn(struct osd_shard *sh, struct store_txn *t, struct osdmap_pg pgid,
@@ -232,6 +236,16 @@ void pg_op_reply_write(struct osd_shard *sh, struct osd_opreq *op, const struct 
 void pg_handle_repop(struct osd_shard *sh, struct osd_item *it);
 void pg_handle_repop_reply(struct osd_shard *sh, struct msg *m);
 void pg_txn_event(struct osd_shard *sh, struct osd_item *it);
+
+/* pg_peer_drive.c: the peering core of each PG (osd_peering; else no-ops). */
+int pg_core_open(struct osd *o, struct pg *pg); /* 0 or -errno (logged) */
+void pg_core_close(struct pg *pg);
+void pg_core_advance_map(struct osd_shard *sh, const struct osdmap *m);
+void pg_core_tick(struct osd_shard *sh);
+
+/* pg_peering.c: OSD_MSG_PEERING / OSD_MSG_PUSH for a PG of sh. Takes it
+ * (kind OSD_IT_MSG) and its message. */
+void pg_handle_peering(struct osd_shard *sh, struct osd_item *it);
 /* Primary: sends the repop to every peer in acting it has not reached. */
 void pg_repop_send(struct osd_shard *sh, struct pg *pg, struct pg_repop *r);
 /* Primary: the acting set changed; resend or drop peers, complete. */

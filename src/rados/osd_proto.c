@@ -669,11 +669,77 @@ const struct msg_type_ops osd_ping_reply_ops = {
 	.decode = ping_decode,
 };
 
+/* --- peering --------------------------------------------------------------- */
+
+static void peering_encode(const struct msg *m, struct enc *e)
+{
+	const struct osd_msg_peering *p = (const void *)m;
+
+	enc_s64(e, p->pool);
+	enc_u32(e, p->ps);
+	enc_s32(e, p->from);
+	enc_u32(e, p->epoch);
+	enc_blob(e, p->body, p->body_len);
+}
+
+static int peering_decode(struct msg *m, struct dec *d, uint8_t v)
+{
+	struct osd_msg_peering *p = (void *)m;
+	int rc = dec_s64(d, &p->pool);
+
+	(void)v;
+	if (rc == 0)
+		rc = dec_u32(d, &p->ps);
+	if (rc == 0)
+		rc = dec_s32(d, &p->from);
+	if (rc == 0)
+		rc = dec_u32(d, &p->epoch);
+	if (rc == 0 && (p->pool < 0 || p->from < 0))
+		rc = -EBADMSG;
+	if (rc == 0)
+		rc = dec_blob_dup(d, OSD_PEER_MAX, &p->body, &p->body_len);
+	if (rc == 0 && m->type == OSD_MSG_PEERING && m->data && buf_len(m->data) > 0)
+		rc = -EBADMSG; /* only a PUSH carries an object */
+	if (rc == 0 && m->data && buf_len(m->data) > OSD_TXN_MAX)
+		rc = -EBADMSG;
+	return rc;
+}
+
+static void peering_fini(struct msg *m)
+{
+	struct osd_msg_peering *p = (void *)m;
+
+	mem_free(p->body);
+	p->body = NULL;
+}
+
+const struct msg_type_ops osd_peering_ops = {
+	.type = OSD_MSG_PEERING,
+	.name = "osd_peering",
+	.version = 1,
+	.compat = 1,
+	.size = sizeof(struct osd_msg_peering),
+	.encode = peering_encode,
+	.decode = peering_decode,
+	.fini = peering_fini,
+};
+
+const struct msg_type_ops osd_push_ops = {
+	.type = OSD_MSG_PUSH,
+	.name = "osd_push",
+	.version = 1,
+	.compat = 1,
+	.size = sizeof(struct osd_msg_peering),
+	.encode = peering_encode,
+	.decode = peering_decode,
+	.fini = peering_fini,
+};
+
 int osd_proto_register(struct msg_registry *reg)
 {
 	static const struct msg_type_ops *const all[] = {
-		&osd_op_ops,          &osd_opreply_ops, &osd_repop_ops,
-		&osd_repop_reply_ops, &osd_ping_ops,    &osd_ping_reply_ops,
+		&osd_op_ops,   &osd_opreply_ops,    &osd_repop_ops,   &osd_repop_reply_ops,
+		&osd_ping_ops, &osd_ping_reply_ops, &osd_peering_ops, &osd_push_ops,
 	};
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {

@@ -35,17 +35,20 @@ enum osd_proto_type {
 	OSD_MSG_REPOP_REPLY = 67, /* replica -> primary: applied / committed */
 	OSD_MSG_PING = 68,        /* OSD -> peer OSD's heartbeat messenger */
 	OSD_MSG_PING_REPLY = 69,  /* the answer, on the same connection */
+	OSD_MSG_PEERING = 70,     /* OSD -> OSD: a peering core message (not PUSH) */
+	OSD_MSG_PUSH = 71,        /* OSD -> OSD: a core PUSH + the object (data segment) */
 	                          /* 70-127: peering, recovery, scrub (later) */
 };
 
-#define OSD_OPS_MAX   64         /* ops in one request */
-#define OSD_NAME_MAX  2048       /* object name, namespace, xattr name, omap key */
-#define OSD_KV_MAX    100000     /* entries in one key/value list */
-#define OSD_SNAPS_MAX 1024       /* snaps in a snap context */
-#define OSD_TXN_MAX   (1u << 30) /* bytes of an encoded replicated transaction */
-#define OSD_SNAP_HEAD UINT64_MAX /* the writable head (= STORE_SNAP_HEAD) */
-#define OSD_LIST_MAX  1024       /* entries in one listing reply */
-#define OSD_OMAP_MAX  1024       /* omap entries in one read reply */
+#define OSD_OPS_MAX   64          /* ops in one request */
+#define OSD_NAME_MAX  2048        /* object name, namespace, xattr name, omap key */
+#define OSD_KV_MAX    100000      /* entries in one key/value list */
+#define OSD_SNAPS_MAX 1024        /* snaps in a snap context */
+#define OSD_TXN_MAX   (1u << 30)  /* bytes of an encoded replicated transaction */
+#define OSD_SNAP_HEAD UINT64_MAX  /* the writable head (= STORE_SNAP_HEAD) */
+#define OSD_LIST_MAX  1024        /* entries in one listing reply */
+#define OSD_PEER_MAX  (64u << 20) /* bytes of an encoded peering core message */
+#define OSD_OMAP_MAX  1024        /* omap entries in one read reply */
 
 /* Who asked: the client entity, its instance (messenger nonce) and its own
  * request number. Equal reqids mean "the same request, resent". */
@@ -233,8 +236,23 @@ struct osd_msg_ping {
 	uint64_t stamp; /* ping: the pinger's monotonic clock (ns); reply: echoed */
 };
 
+/* OSD_MSG_PEERING and OSD_MSG_PUSH (one struct): the routing header (the
+ * PG, sender, epoch: read without decoding the body) + the core's message
+ * as pg_peer_msg_encode bytes, decoded on the PG's shard. A PUSH's object
+ * (an encoded store transaction) is the data segment m.data; none when the
+ * object is deleted. */
+struct osd_msg_peering {
+	struct msg m;
+	int64_t pool;
+	uint32_t ps;
+	int32_t from;   /* the sender's OSD id */
+	uint32_t epoch; /* the sender's map epoch */
+	uint8_t *body;  /* owned: pg_peer_msg_encode bytes */
+	uint32_t body_len;
+};
+
 extern const struct msg_type_ops osd_op_ops, osd_opreply_ops, osd_repop_ops, osd_repop_reply_ops,
-    osd_ping_ops, osd_ping_reply_ops;
+    osd_ping_ops, osd_ping_reply_ops, osd_peering_ops, osd_push_ops;
 
 /* Registers every type above. 0, -EEXIST, -ENOMEM. */
 int osd_proto_register(struct msg_registry *reg);

@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		buf_put(front);
 		return 0;
 	}
-	if (msg_registry_decode(reg, (uint16_t)(MON_MSG_COMMAND + data[0] % 8), 1, front, NULL,
+	if (msg_registry_decode(reg, (uint16_t)(MON_MSG_COMMAND + data[0] % 10), 1, front, NULL,
 	                        NULL, &m) == 0) {
 		msg_encode(m);
 		msg_put(m);

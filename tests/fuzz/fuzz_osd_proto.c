@@ -91,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	if (data[0] < 128)
-		message((uint16_t)(OSD_MSG_OP + data[0] % 6), data + 1, size - 1);
+		message((uint16_t)(OSD_MSG_OP + data[0] % 8), data + 1, size - 1);
 	else
 		payload(data[0], data + 1, size - 1);
 	return 0;

@@ -263,6 +263,60 @@ def test_osd_boot_failure_and_down_out(cluster):
         osd.close()
 
 
+def test_osd_alive_and_pg_temp(cluster):
+    """MON_MSG_OSD_ALIVE raises up_thru (never lowers it, ignored from a
+    down OSD); MON_MSG_OSD_PGTEMP sets, replaces and removes pg_temp and
+    ignores invalid entries (PEERING_INTEGRATION.md §4)."""
+    c = cluster(1)
+    c.leader()
+    c.ok("osd", "pool", "create", "rbd", "8")
+    osd = FakeOsd(c)
+
+    def dump():
+        return c.json("osd", "dump")
+
+    def temp(pgid):
+        return {t["pgid"]: t["osds"] for t in dump()["pg_temp"]}.get(pgid)
+    try:
+        osd.send("sub 1")
+        for i in range(4):
+            osd.send(f"boot {i} host{i}")
+        osd.send("beat 0 1 2 3")
+        wait_for(lambda: c.json("osd", "stat")["num_up_osds"] == 4, what="4 OSDs up")
+        e = dump()["epoch"]
+        wait_for(lambda: osd.newest() >= e, what="the fake OSDs to have the newest map")
+        osd.send(f"upthru 1 {e}")
+        wait_for(lambda: dump()["osds"][1]["up_thru"] >= e, what="osd.1 up_thru raised")
+        got = dump()["osds"][1]["up_thru"]
+        osd.send("upthru 1 1")  # lower: already recorded, no new epoch
+        time.sleep(0.5)
+        assert dump()["osds"][1]["up_thru"] == got
+        # set, replace, remove
+        pool = [p for p in dump()["pools"] if p["pool_name"] == "rbd"][0]["pool"]
+        pgid = f"{pool}.3"
+        osd.send(f"pgtemp 0 {pool} 3 2 1 0")
+        wait_for(lambda: temp(pgid) == [2, 1, 0], what="pg_temp set")
+        osd.send(f"pgtemp 0 {pool} 3 3 1")
+        wait_for(lambda: temp(pgid) == [3, 1], what="pg_temp replaced")
+        e = dump()["epoch"]
+        osd.send(f"pgtemp 0 {pool} 3 9")  # no osd.9: ignored
+        osd.send(f"pgtemp 0 {pool} 99 1 2")  # no such PG: ignored
+        time.sleep(0.5)
+        assert dump()["epoch"] == e and temp(pgid) == [3, 1]
+        osd.send(f"pgtemp 0 {pool} 3")
+        wait_for(lambda: temp(pgid) is None, what="pg_temp removed")
+        # asking for the up set itself removes the entry
+        pm = c.json("osd", "map", "rbd", "foo")
+        ps = int(pm["pgid"].split(".")[1], 16)
+        other = [i for i in range(4) if i not in pm["up"]][:1] + pm["up"][:1]
+        osd.send(f"pgtemp 0 {pool} {ps} " + " ".join(map(str, other)))
+        wait_for(lambda: temp(pm["pgid"]) == other, what="pg_temp set on foo's PG")
+        osd.send(f"pgtemp 0 {pool} {ps} " + " ".join(map(str, pm["up"])))
+        wait_for(lambda: temp(pm["pgid"]) is None, what="pg_temp = up set removed")
+    finally:
+        osd.close()
+
+
 def test_osd_and_crush_commands(cluster, tmp_path):
     c = cluster(1)
     c.leader()

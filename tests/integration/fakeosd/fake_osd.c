@@ -8,6 +8,8 @@
  *   fail TARGET REPORTER    report TARGET failed (from REPORTER)
  *   alive TARGET REPORTER   cancel that report
  *   sub START               subscribe to the OSD map from epoch START
+ *   upthru ID WANT          ask for up_thru >= WANT for ID (MON_MSG_OSD_ALIVE)
+ *   pgtemp ID POOL PS [OSD...]  ask for pg_temp POOL.PS = OSDs (none: remove)
  *   quit
  * stdout: "map full=E incs=A-B newest=N" for every OSD map message, and
  * "ok" after each command, flushed. Options: -c CONF, --interval SECONDS. */
@@ -101,6 +103,46 @@ static int send_failure(struct fake *f, int target, int reporter, bool alive)
 	return monc_send(f->monc, m);
 }
 
+static int send_alive(struct fake *f, int id, unsigned want)
+{
+	struct mon_msg_osd_alive *a;
+	struct msg *m;
+	int rc = msg_create_typed(&mon_osd_alive_ops, &m);
+
+	if (rc < 0)
+		return rc;
+	a = (void *)m;
+	a->osd = id;
+	a->epoch = monc_have(f->monc, MON_MAP_OSDMAP);
+	a->want_up_thru = want;
+	return monc_send(f->monc, m);
+}
+
+/* "ID POOL PS [OSD...]" -> one PGTEMP entry. */
+static int send_pgtemp(struct fake *f, const char *args)
+{
+	struct mon_msg_osd_pgtemp *t;
+	struct msg *m;
+	int id, ps, osd, n = 0, k;
+	long long pool;
+	int rc;
+
+	if (sscanf(args, "%d %lld %d%n", &id, &pool, &ps, &n) != 3)
+		return -EINVAL;
+	rc = msg_create_typed(&mon_osd_pgtemp_ops, &m);
+	if (rc < 0)
+		return rc;
+	t = (void *)m;
+	t->osd = id;
+	t->epoch = monc_have(f->monc, MON_MAP_OSDMAP);
+	t->n = 1;
+	t->ents[0].pool = pool;
+	t->ents[0].ps = (uint32_t)ps;
+	for (args += n; t->ents[0].n < 16 && sscanf(args, "%d%n", &osd, &k) == 1; args += k)
+		t->ents[0].osds[t->ents[0].n++] = osd;
+	return monc_send(f->monc, m);
+}
+
 static void send_beacons(struct fake *f)
 {
 	for (int id = 0; id < 1024; id++) {
@@ -173,6 +215,10 @@ static int command(struct fake *f, char *line)
 	if ((strcmp(word, "fail") == 0 || strcmp(word, "alive") == 0) &&
 	    sscanf(line + n, "%d %d", &a, &b) == 2)
 		return send_failure(f, a, b, word[0] == 'a');
+	if (strcmp(word, "upthru") == 0 && sscanf(line + n, "%d %d", &a, &b) == 2)
+		return send_alive(f, a, (unsigned)b);
+	if (strcmp(word, "pgtemp") == 0)
+		return send_pgtemp(f, line + n);
 	if (strcmp(word, "sub") == 0 && sscanf(line + n, "%d", &a) == 1)
 		return monc_subscribe(f->monc, MON_MAP_OSDMAP, (uint32_t)a, false);
 	return -EINVAL;

@@ -68,6 +68,70 @@ static void test_codecs(void **state)
 	msg_registry_destroy(reg);
 }
 
+/* MON_MSG_OSD_ALIVE and MON_MSG_OSD_PGTEMP: round trips, bounds, truncation. */
+static void test_alive_pgtemp_codecs(void **state)
+{
+	struct msg_registry *reg;
+	struct mon_msg_osd_alive *a;
+	struct mon_msg_osd_pgtemp *t;
+	struct msg *m, *back = NULL;
+	struct buf *front;
+
+	(void)state;
+	assert_int_equal(msg_registry_create(&reg), 0);
+	assert_int_equal(mon_proto_register(reg), 0);
+	assert_int_equal(msg_create_typed(&mon_osd_alive_ops, &m), 0);
+	a = (void *)m;
+	a->osd = 3;
+	a->epoch = 17;
+	a->want_up_thru = 15;
+	a = (void *)round_trip(reg, m);
+	assert_int_equal(a->osd, 3);
+	assert_int_equal(a->epoch, 17);
+	assert_int_equal(a->want_up_thru, 15);
+	msg_put(&a->m);
+
+	assert_int_equal(msg_create_typed(&mon_osd_pgtemp_ops, &m), 0);
+	t = (void *)m;
+	t->osd = 1;
+	t->epoch = 9;
+	t->n = 2;
+	t->ents[0] = (struct mon_pgtemp_ent){ .pool = 2, .ps = 0x2a, .n = 3, .osds = { 4, 0, 1 } };
+	t->ents[1] = (struct mon_pgtemp_ent){ .pool = 2, .ps = 7, .n = 0 }; /* removal */
+	assert_int_equal(msg_encode(m), 0);
+	/* every truncation of the front is refused */
+	for (size_t cut = 0; cut < buf_len(m->front); cut++) {
+		assert_int_equal(buf_create(&front), 0);
+		assert_int_equal(buf_append_buf(front, m->front, 0, cut), 0);
+		assert_int_not_equal(
+		    msg_registry_decode(reg, m->type, m->version, front, NULL, NULL, &back), 0);
+	}
+	t = (void *)round_trip(reg, m);
+	assert_int_equal(t->osd, 1);
+	assert_int_equal(t->epoch, 9);
+	assert_int_equal(t->n, 2);
+	assert_int_equal(t->ents[0].pool, 2);
+	assert_int_equal(t->ents[0].ps, 0x2a);
+	assert_int_equal(t->ents[0].n, 3);
+	assert_int_equal(t->ents[0].osds[0], 4);
+	assert_int_equal(t->ents[0].osds[2], 1);
+	assert_int_equal(t->ents[1].ps, 7);
+	assert_int_equal(t->ents[1].n, 0);
+	msg_put(&t->m);
+	/* a negative OSD id is refused */
+	assert_int_equal(msg_create_typed(&mon_osd_pgtemp_ops, &m), 0);
+	t = (void *)m;
+	t->osd = 1;
+	t->n = 1;
+	t->ents[0] = (struct mon_pgtemp_ent){ .pool = 2, .ps = 1, .n = 2, .osds = { 4, -1 } };
+	assert_int_equal(msg_encode(m), 0);
+	assert_int_equal(
+	    msg_registry_decode(reg, m->type, m->version, buf_get(m->front), NULL, NULL, &back),
+	    -EBADMSG);
+	msg_put(m);
+	msg_registry_destroy(reg);
+}
+
 /* --- a fake monitor ------------------------------------------------------- */
 
 struct fake_mon {
@@ -258,6 +322,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_codecs),
+		cmocka_unit_test(test_alive_pgtemp_codecs),
 		cmocka_unit_test(test_hunt_command_subscribe),
 		cmocka_unit_test(test_no_monitor_times_out),
 	};

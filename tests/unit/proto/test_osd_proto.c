@@ -356,6 +356,55 @@ static void test_ping(void **state)
 	}
 }
 
+/* OSD_MSG_PEERING / OSD_MSG_PUSH: header + body round trip, the PUSH's data
+ * segment, truncations, a PEERING with data refused. */
+static void test_peering_push(void **state)
+{
+	const struct msg_type_ops *ops[] = { &osd_peering_ops, &osd_push_ops };
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		struct osd_msg_peering *p, *b;
+		struct msg *m;
+		uint8_t *front;
+		size_t len;
+
+		assert_int_equal(msg_create_typed(ops[i], &m), 0);
+		p = (void *)m;
+		p->pool = 3;
+		p->ps = 0x2a;
+		p->from = 5;
+		p->epoch = 77;
+		p->body = mem_malloc(4);
+		assert_non_null(p->body);
+		memcpy(p->body, "\x01\x02\x03\x04", 4);
+		p->body_len = 4;
+		if (i == 1)
+			m->data = bytes("object", 6);
+		assert_int_equal(msg_encode(m), 0);
+		len = buf_len(m->front);
+		front = mem_malloc(len);
+		assert_int_equal(buf_copy_out(m->front, 0, len, front), 0);
+		b = (struct osd_msg_peering *)(void *)round_trip(m);
+		assert_int_equal(b->m.type, ops[i]->type);
+		assert_int_equal(b->pool, 3);
+		assert_int_equal(b->ps, 0x2a);
+		assert_int_equal(b->from, 5);
+		assert_int_equal(b->epoch, 77);
+		assert_int_equal(b->body_len, 4);
+		assert_memory_equal(b->body, "\x01\x02\x03\x04", 4);
+		assert_int_equal(b->m.data ? buf_len(b->m.data) : 0, i == 1 ? 6 : 0);
+		msg_put(&b->m);
+		for (size_t cut = 0; cut < len; cut++)
+			assert_int_equal(decode_front(ops[i]->type, front, cut, &m), -EBADMSG);
+		assert_int_equal(msg_registry_decode(reg, OSD_MSG_PEERING, 1,
+		                                     bytes((const char *)front, len), NULL,
+		                                     bytes("x", 1), &m),
+		                 -EBADMSG);
+		mem_free(front);
+	}
+}
+
 static void test_boot_hb_addr(void **state)
 {
 	struct mon_msg_osd_boot *b, *bb;
@@ -431,6 +480,7 @@ int run_osd_proto_tests(void)
 		cmocka_unit_test(test_reply_and_repop), cmocka_unit_test(test_payloads),
 		cmocka_unit_test(test_pg_stats),        cmocka_unit_test(test_ping),
 		cmocka_unit_test(test_boot_hb_addr),    cmocka_unit_test(test_mark_me_down),
+		cmocka_unit_test(test_peering_push),
 	};
 
 	return cmocka_run_group_tests_name("osd_proto", tests, setup, teardown);
