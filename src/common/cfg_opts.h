@@ -160,10 +160,11 @@
 	  "PG log entries kept (the window for duplicate detection)")           \
 	X(osd_max_pg_log_entries, CFG_INT, "3000", "10", "", CFG_D_OSD, 0,       \
 	  "PG log entries at which the log is trimmed back to the minimum")     \
-	X(osd_peering, CFG_BOOL, "false", "", "", CFG_D_OSD, 0,                  \
-	  "experimental: run each PG's peering core in the shadow of replication") \
-	X(osd_map_cache_size, CFG_INT, "500", "10", "", CFG_D_OSD, 0,            \
-	  "recent OSD map incrementals kept in memory for sharing with peers")  \
+	X(osd_recovery_max_active, CFG_INT, "8", "1", "1000", CFG_D_OSD, 0,      \
+	  "objects of one PG being recovered or backfilled at once")           \
+	X(osd_map_cache_size, CFG_INT, "2000", "10", "", CFG_D_OSD, 0,           \
+	  "OSD maps kept on disk (replayed by peering after a restart) and "    \
+	  "incrementals kept in memory for sharing with peers")                 \
 	X(osd_beacon_report_interval, CFG_DOUBLE, "30", "0.1", "3600", CFG_D_OSD, \
 	  0, "seconds between beacons to the monitors")                        \
 	X(osd_mon_report_interval, CFG_DOUBLE, "5", "0.1", "600", CFG_D_OSD, 0,  \

@@ -128,6 +128,8 @@ static int boot_inc(const struct osdmap *o, const struct mon_msg_osd_boot *b,
 	return 0;
 }
 
+static void mark(struct mon *m, const int *ids, size_t n, bool out, const char *why);
+
 static void handle_boot(struct mon *m, const struct mon_msg_osd_boot *b)
 {
 	log_debug(mon, "boot of osd.%d", b->osd);
@@ -147,6 +149,15 @@ static void handle_boot(struct mon *m, const struct mon_msg_osd_boot *b)
 	t->nreporters = 0;
 	if (osdmap_osd_is_up(o, b->osd) && o->osds[b->osd].nonce == b->nonce)
 		return; /* already up in this incarnation */
+	if (osdmap_osd_is_up(o, b->osd)) {
+		int id = b->osd;
+
+		/* a new incarnation of an OSD the map shows up (even with nodown):
+		 * the old one goes down in an epoch of its own so that its PGs see
+		 * a new interval; the OSD's next boot message brings it up */
+		mark(m, &id, 1, false, "a new incarnation booted");
+		return;
+	}
 	if (o->flags & OSDMAP_F_NOUP)
 		return;
 	osdmap_inc_init(&inc, o);

@@ -140,6 +140,9 @@ struct osd {
 	struct list_node early;     /* osd_items of messages that came before */
 	atomic_bool stopping;       /* no new client ops */
 	atomic_long txn_inflight;   /* queued transactions not yet committed */
+	/* peering: the newest up_thru asked of the monitors, and when */
+	_Atomic uint32_t alive_asked;
+	_Atomic uint64_t alive_asked_ns;
 };
 
 static inline struct osd *osd_of(struct daemon *d)
@@ -157,6 +160,9 @@ void osd_unstep_store(struct daemon *d);
  * may be NULL) as the current epoch, trimming old map objects. Queued,
  * not waited for. 0 or -errno. */
 int osd_store_map(struct osd *o, const struct osdmap *m, const uint8_t *inc, size_t inc_len);
+/* Any thread: the stored full map of epoch e (*out caller owns). 0,
+ * -ENOENT (trimmed or never held), -EBADMSG, -ENOMEM. */
+int osd_map_load(struct osd *o, uint32_t e, struct osdmap **out);
 
 /* osd_map.c: runs on the main loop except where noted. */
 /* Handles a map message (takes a ref: msg_put when done). */
@@ -185,6 +191,9 @@ void osd_map_tick(struct osd *o);  /* catch up if the monitors have newer maps *
  * the map does not show it. 0, -EINVAL, -ENOMEM, -ENOTCONN. */
 int osd_send_alive(struct osd *o, uint32_t want_up_thru);
 int osd_send_pgtemp(struct osd *o, const struct mon_pgtemp_ent *ents, uint32_t n);
+/* Any thread: a PG needs up_thru >= want; asks the monitors unless an
+ * ask for as much went out in the last second. */
+void osd_want_up_thru(struct osd *o, uint32_t want);
 
 /* osd_net.c */
 int osd_step_net(struct daemon *d);
@@ -194,6 +203,9 @@ void osd_unstep_boot(struct daemon *d);
 /* The lossless connection to peer OSD `id` as map m knows it (a new ref),
  * replacing a session with an older incarnation. NULL if it is not up. */
 struct msg_conn *osd_peer_conn(struct osd *o, int id, const struct osdmap *m);
+/* Any thread: closes the sessions of peers m shows down or reborn (their
+ * lossless sessions would otherwise sit in reconnect backoff). */
+void osd_peers_map(struct osd *o, const struct osdmap *m);
 
 /* osd_admin.c */
 int osd_step_counters(struct daemon *d);

@@ -24,6 +24,7 @@
 #include "common/timer.h"
 #include "monc/monc.h"
 #include "osd/osd_hb.h"
+#include "osd/peering/peering.h"
 #include "osd/pg.h"
 #include "store/store.h"
 
@@ -191,20 +192,21 @@ static const char *ev_str(struct osd_eversion v, char *buf, size_t n)
 	return buf;
 }
 
-/* The persisted info (log_tail, epoch_created are not in the snapshot). */
-static void read_info(struct osd *o, const char *cid, struct pg_info *info)
+/* Ceph's recovery_state shape: the current state, and what blocks it. */
+static json_t *recovery_state_json(const struct pg_snap *s)
 {
-	void *v = NULL;
-	size_t n = 0;
+	char st[160];
+	json_t *blocked = json_array(), *a = json_array();
 
-	memset(info, 0, sizeof(*info));
-	if (store_getattr(o->store, cid, &pg_meta_oid, OSD_PGINFO_ATTR, &v, &n) == 0)
-		pg_info_decode(v, n, info);
-	mem_free(v);
+	if (s->reason_osd >= 0)
+		json_array_append_new(blocked, json_integer(s->reason_osd));
+	pg_peer_state_str(s->core_state, st, sizeof(st));
+	json_array_append_new(a, json_pack("{s:s, s:s?, s:o}", "name", s->core_state ? st : "stray",
+	                                   "comment", s->reason, "blocked_by", blocked));
+	return a;
 }
 
-static json_t *query_json(struct osd *o, const char *name, const struct pg_snap *s,
-                          const struct pg_info *info)
+static json_t *query_json(struct osd *o, const char *name, const struct pg_snap *s)
 {
 	char st[128], lu[48], lc[48], lt[48];
 
@@ -213,8 +215,8 @@ static json_t *query_json(struct osd *o, const char *name, const struct pg_snap 
 	else
 		snprintf(st, sizeof(st), "%s", pg_state_name(s->state));
 	return json_pack(
-	    "{s:s, s:s, s:s, s:i, s:o, s:o, s:i, s:i, s:{s:s, s:s, s:s, s:s, s:i, s:i}, s:I, "
-	    "s:I, s:I, s:[]}",
+	    "{s:s, s:s, s:s, s:i, s:o, s:o, s:i, s:i, s:{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, "
+	    "s:i}, s:I, s:I, s:I, s:I, s:o}",
 	    "pgid", name, "state", st, "role",
 	    s->primary ? "primary" : (s->state == PG_ST_ACTIVE ? "replica" : "stray"), "epoch",
 	    (int)(o->map ? o->map->map->epoch : 0), "up", int_array(s->up, s->nup), "acting",
@@ -222,36 +224,34 @@ static json_t *query_json(struct osd *o, const char *name, const struct pg_snap 
 	    "acting_primary", s->nacting ? s->acting[0] : -1, "info", "pgid", name, "last_update",
 	    ev_str(s->last_update, lu, sizeof(lu)), "last_complete",
 	    ev_str(s->last_complete, lc, sizeof(lc)), "log_tail",
-	    ev_str(info->log_tail, lt, sizeof(lt)), "same_interval_since",
-	    (int)s->same_interval_since, "epoch_created", (int)info->epoch_created, "log_size",
-	    (json_int_t)s->log_len, "objects", (json_int_t)s->num_objects, "bytes",
-	    (json_int_t)s->num_bytes, "recovery_state");
+	    ev_str(s->log_tail, lt, sizeof(lt)), "same_interval_since", (int)s->same_interval_since,
+	    "epoch_created", (int)s->epoch_created, "last_epoch_started", (int)s->les,
+	    "last_epoch_clean", (int)s->lec, "past_intervals", (int)s->n_past, "log_size",
+	    (json_int_t)s->log_len, "missing", (json_int_t)s->n_missing, "objects",
+	    (json_int_t)s->num_objects, "bytes", (json_int_t)s->num_bytes, "recovery_state",
+	    recovery_state_json(s));
 }
 
 static int cmd_pg_query(struct osd *o, const struct osd_cmd_req *req, json_t **out, char *status,
                         size_t slen)
 {
 	struct osd_shard *sh = osd_shard_of(o, req->pgid.pool, req->pgid.ps);
-	char name[32], cid[40];
+	char name[32];
 	struct pg_snap snap;
-	struct pg_info info;
 	struct pg *pg;
 
 	osdmap_pg_str(req->pgid, name, sizeof(name));
 	pthread_mutex_lock(&sh->lock);
 	pg = pg_lookup(sh, req->pgid);
-	if (pg) {
+	if (pg)
 		snap = pg->snap;
-		snprintf(cid, sizeof(cid), "%s", pg->cid);
-	}
 	pthread_mutex_unlock(&sh->lock);
 	if (!pg) {
 		snprintf(status, slen, "pg %s is not on osd.%d", name, o->whoami);
 		return -ENOENT;
 	}
-	read_info(o, cid, &info);
 	pthread_mutex_lock(&o->map_lock); /* the epoch in the answer */
-	*out = query_json(o, name, &snap, &info);
+	*out = query_json(o, name, &snap);
 	pthread_mutex_unlock(&o->map_lock);
 	return *out ? 0 : -ENOMEM;
 }

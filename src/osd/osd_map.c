@@ -255,6 +255,8 @@ static void boot_check(struct osd *o, const struct osdmap *m)
 		boot = true;
 		log_warn(osd, "osd.%d: e%u marks us down while we are alive: booting again",
 		         o->whoami, m->epoch);
+	} else if (o->state == OSD_ST_BOOTING && o->whoami < m->max_osd && !m->osds[o->whoami].up) {
+		boot = true; /* our previous incarnation was just marked down */
 	}
 	pthread_mutex_unlock(&o->map_lock);
 	if (boot)
@@ -303,6 +305,18 @@ int osd_send_alive(struct osd *o, uint32_t want_up_thru)
 		log_debug(osd, "osd.%d: cannot send alive (up_thru %u): %s", o->whoami,
 		          want_up_thru, strerror(-rc));
 	return rc;
+}
+
+void osd_want_up_thru(struct osd *o, uint32_t want)
+{
+	uint64_t now = tmr_now_ns();
+
+	if (atomic_load(&o->alive_asked) >= want &&
+	    now - atomic_load(&o->alive_asked_ns) < 1000000000ull)
+		return;
+	atomic_store(&o->alive_asked, want);
+	atomic_store(&o->alive_asked_ns, now);
+	(void)osd_send_alive(o, want);
 }
 
 int osd_send_pgtemp(struct osd *o, const struct mon_pgtemp_ent *ents, uint32_t n)
@@ -436,7 +450,7 @@ void osd_map_tick(struct osd *o)
 
 void osd_map_handle(struct osd *o, struct mon_msg_map *mm)
 {
-	uint32_t before = current_epoch(o), cur = before;
+	uint32_t before = current_epoch(o), cur = before, published = before;
 	bool gap = false;
 
 	if (mm->full && mm->full_epoch > cur && (mm->ninc == 0 || mm->first_inc > cur + 1 || !cur))
@@ -452,10 +466,15 @@ void osd_map_handle(struct osd *o, struct mon_msg_map *mm)
 			gap = true; /* M4 */
 			break;
 		}
-		if (apply_inc(o, base->map, mm->incs[i], mm->inc_lens[i]) == 0)
-			cur = e;
-		else
+		if (apply_inc(o, base->map, mm->incs[i], mm->inc_lens[i]) == 0) {
+			struct osd_mapref *r = osd_map_current(o);
+
+			cur = published = e;
+			osd_shards_map(o, r); /* peering sees every epoch */
+			osd_mapref_put(r);
+		} else {
 			gap = true;
+		}
 		osd_mapref_put(base);
 	}
 	if (mm->newest > o->newest_seen)
@@ -466,7 +485,9 @@ void osd_map_handle(struct osd *o, struct mon_msg_map *mm)
 		struct osd_mapref *r = osd_map_current(o);
 
 		log_debug(osd, "osd.%d: map e%u -> e%u", o->whoami, before, cur);
-		osd_shards_map(o, r);
+		if (published != cur)
+			osd_shards_map(o, r); /* a full map not followed by incrementals */
+		osd_peers_map(o, r->map);
 		boot_check(o, r->map);
 		osd_mapref_put(r);
 		o->stats_dirty = true;

@@ -170,6 +170,25 @@ static ssize_t read_meta(struct osd *o, bool inc, uint32_t e, struct buf **out)
 	return store_read(o->store, OSD_META_CID, &oid, 0, 0, out);
 }
 
+int osd_map_load(struct osd *o, uint32_t e, struct osdmap **out)
+{
+	struct buf *b = NULL;
+	struct dec d;
+	ssize_t n = read_meta(o, false, e, &b);
+	int rc;
+
+	if (n < 0)
+		return (int)n;
+	dec_init(&d, buf_flatten(b), buf_len(b));
+	rc = osdmap_decode(&d, out);
+	buf_put(b);
+	if (rc == 0 && (*out)->epoch != e) {
+		osdmap_destroy(*out);
+		rc = -EBADMSG;
+	}
+	return rc;
+}
+
 static int load_maps(struct osd *o)
 {
 	uint32_t keep = (uint32_t)cfg_int(o->d.cfg, CFG_KEY_osd_map_cache_size);

@@ -228,6 +228,29 @@ static void on_wake(uv_async_t *h)
 
 /* --- peers ---------------------------------------------------------------------------------- */
 
+void osd_peers_map(struct osd *o, const struct osdmap *m)
+{
+	struct msg_conn *drop[64];
+	size_t n = 0;
+
+	pthread_mutex_lock(&o->peer_lock);
+	for (size_t id = 0; id < o->npeers && n < 64; id++) {
+		struct osd_peer *p = &o->peers[id];
+
+		if (!p->conn || ((int)id < m->max_osd && m->osds[id].up &&
+		                 (m->osds[id].nonce == p->nonce ||
+		                  msg_conn_peer_nonce(p->conn) == m->osds[id].nonce)))
+			continue;
+		drop[n++] = p->conn; /* down, or another incarnation: start afresh */
+		p->conn = NULL;
+	}
+	pthread_mutex_unlock(&o->peer_lock);
+	for (size_t i = 0; i < n; i++) {
+		msg_conn_mark_down(drop[i]);
+		msg_conn_put(drop[i]);
+	}
+}
+
 struct msg_conn *osd_peer_conn(struct osd *o, int id, const struct osdmap *m)
 {
 	struct msg_conn *c = NULL, *old = NULL;
@@ -286,7 +309,7 @@ static void on_tick(struct tmr *t, void *arg)
 	osd_boot_tick(o);
 	osd_map_tick(o);
 	osd_hb_tick(o);
-	if (cfg_bool(o->d.cfg, CFG_KEY_osd_peering) && atomic_load(&o->shards_ready))
+	if (atomic_load(&o->shards_ready))
 		osd_shards_tick(o);
 	if (now - o->last_stats_ns > (uint64_t)(every * 1e9) ||
 	    (o->stats_dirty && now - o->last_stats_ns > 1000000000ull)) {

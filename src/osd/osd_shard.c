@@ -81,8 +81,8 @@ static void on_commit(int status, void *arg)
 	osd_shard_push(cb->shard, &cb->committed);
 }
 
-int osd_shard_queue_txn(struct osd_shard *sh, struct store_txn *t, struct osdmap_pg pgid,
-                        uint64_t tid, bool replica)
+int osd_shard_queue_txn(struct osd_shard *sh, struct pg *pg, struct store_txn *t, uint64_t tid,
+                        bool replica)
 {
 	struct osd_txn_cb *cb = mem_calloc(1, sizeof(*cb));
 	int rc;
@@ -91,9 +91,11 @@ int osd_shard_queue_txn(struct osd_shard *sh, struct store_txn *t, struct osdmap
 		return -ENOMEM;
 	cb->osd = sh->osd;
 	cb->shard = sh;
-	cb->applied = (struct osd_item){
-		.kind = OSD_IT_APPLIED, .pgid = pgid, .tid = tid, .replica = replica
-	};
+	cb->applied = (struct osd_item){ .kind = OSD_IT_APPLIED,
+		                         .pgid = pg->id,
+		                         .tid = tid,
+		                         .seq = pg->txn_queued + 1,
+		                         .replica = replica };
 	cb->committed = cb->applied;
 	cb->committed.kind = OSD_IT_COMMITTED;
 	atomic_fetch_add(&sh->osd->txn_inflight, 1);
@@ -101,11 +103,15 @@ int osd_shard_queue_txn(struct osd_shard *sh, struct store_txn *t, struct osdmap
 	if (rc < 0) {
 		atomic_fetch_sub(&sh->osd->txn_inflight, 1);
 		mem_free(cb);
+		return rc;
 	}
-	return rc;
+	pg->txn_queued++;
+	return 0;
 }
 
 /* --- the thread -------------------------------------------------------------- */
+
+static void handle_msg(struct osd_shard *sh, struct osd_item *it);
 
 static void retry_waiting_map(struct osd_shard *sh)
 {
@@ -115,9 +121,8 @@ static void retry_waiting_map(struct osd_shard *sh)
 	list_init(&keep);
 	while ((n = list_pop_front(&sh->waiting_map))) {
 		struct osd_item *it = LIST_CONTAINER(n, struct osd_item, node);
-		uint32_t want = it->kind == OSD_IT_OP
-		                    ? ((struct osd_opreq *)(void *)it)->m->epoch
-		                    : ((struct osd_msg_repop *)(void *)it->msg)->epoch;
+		uint32_t want = it->kind == OSD_IT_OP ? ((struct osd_opreq *)(void *)it)->m->epoch
+		                                      : it->msg_epoch;
 
 		if (want > epoch) {
 			list_push_back(&keep, n);
@@ -126,7 +131,7 @@ static void retry_waiting_map(struct osd_shard *sh)
 		if (it->kind == OSD_IT_OP)
 			pg_handle_op(sh, (struct osd_opreq *)(void *)it, false);
 		else
-			pg_handle_repop(sh, it);
+			handle_msg(sh, it);
 	}
 	list_splice_back(&sh->waiting_map, &keep);
 }
@@ -271,6 +276,7 @@ static void shard_destroy(struct osd_shard *sh)
 			pg_free(pg);
 		}
 	osd_mapref_put(sh->map);
+	mem_free(sh->up_osds);
 	mem_free(sh->pgs);
 	pthread_cond_destroy(&sh->cond);
 	pthread_mutex_destroy(&sh->lock);
@@ -341,8 +347,10 @@ int osd_step_shards(struct daemon *d)
 		struct osd_mapref *r = osd_map_current(o);
 
 		o->shards[i]->map = r;
-		if (r)
+		if (r) {
+			pg_core_replay(o->shards[i], r->map->epoch);
 			pg_advance_map(o->shards[i], r->map);
+		}
 	}
 	for (unsigned i = 0; rc == 0 && i < n; i++) {
 		rc = -pthread_create(&o->shards[i]->thread, NULL, shard_main, o->shards[i]);

@@ -4,21 +4,22 @@
  * threads read.
  *
  * DESIGN
- * A PG is a state machine driven by maps (peering and recovery, next
- * issue, add states between creation and ACTIVE):
+ * Which copy serves and what it holds is the peering core's business
+ * (pg_peer_drive.c); here a PG only follows its placement:
  *
- *   (absent) --map: we are in the up set--> ACTIVE        pg_create
- *   ACTIVE --map: acting set changed--> ACTIVE             pg_update (new
- *            interval: same_interval_since = epoch, repops remapped)
- *   ACTIVE --map: no longer in the up set--> STRAY         pg_update
- *   STRAY --map: in the up set again--> ACTIVE             pg_update
+ *   (absent) --map: we are in up or acting--> ACTIVE       pg_create
+ *   ACTIVE --map: in neither up nor acting--> STRAY        pg_update
+ *   STRAY --map: in up or acting again--> ACTIVE           pg_update
  *   any --map: pool deleted--> REMOVED -> (absent)         pg_remove
+ *
+ * Every map epoch also goes to the PG's core (pg_core_advance), which
+ * finds new intervals, peers, activates and recovers.
  *
  * Invariants: P1 a PG lives in the table of shard osd_pg_shard(id) and is
  * touched only by that shard's thread (PG_ASSERT_OWNER); P2 the collection
  * "<pgid>_head" and its pgmeta object (info xattr, log omap) exist on disk
  * for every PG in a table, created in one transaction; P3 is_primary iff
- * state is ACTIVE and the first OSD of the up set is us; P4 num_objects and
+ * state is ACTIVE and the first OSD of the acting set is us; P4 num_objects and
  * num_bytes are exact while counted (counted again when we become
  * primary: replicas do not track them). */
 #include <errno.h>
@@ -33,6 +34,7 @@
 #include "common/mem.h"
 #include "common/perf.h"
 #include "store/store.h"
+#include "osd/peering/peering.h"
 #include "osd/pg.h"
 
 const char *pg_state_name(enum pg_state s)
@@ -108,6 +110,8 @@ static struct pg *pg_new(struct osd_shard *sh, struct osdmap_pg id)
 	pg_log_init(&pg->log);
 	list_init(&pg->repops);
 	list_init(&pg->repins);
+	list_init(&pg->peer_pending);
+	list_init(&pg->waiting_peer);
 	pg->next_repin = 1;
 	return pg;
 }
@@ -116,12 +120,15 @@ void pg_free(struct pg *pg)
 {
 	if (!pg)
 		return;
+	struct list_node *n;
+
 	pg_core_close(pg);
 	pg_repops_fini(pg->shard, pg);
+	while ((n = list_pop_front(&pg->waiting_peer)))
+		osd_opreq_done(pg->shard, LIST_CONTAINER(n, struct osd_opreq, it.node));
 	for (size_t i = 0; i < pg->nobj_buckets; i++)
 		while (pg->objs[i]) {
 			struct pg_obj *o = pg->objs[i];
-			struct list_node *n;
 
 			pg->objs[i] = o->hnext;
 			while ((n = list_pop_front(&o->waiters)))
@@ -199,16 +206,34 @@ void pg_obj_release(struct pg *pg, struct pg_obj *o)
 
 /* --- snapshot and statistics ------------------------------------------------------ */
 
+/* The core's state bits as the monitors' (the values differ: never cast). */
+static const struct {
+	uint32_t core, mon;
+} state_map[] = {
+	{ PG_PEER_ST_ACTIVE, MON_PG_ACTIVE },
+	{ PG_PEER_ST_CLEAN, MON_PG_CLEAN },
+	{ PG_PEER_ST_PEERING, MON_PG_PEERING },
+	{ PG_PEER_ST_ACTIVATING, MON_PG_ACTIVATING },
+	{ PG_PEER_ST_DOWN, MON_PG_DOWN },
+	{ PG_PEER_ST_INCOMPLETE, MON_PG_INCOMPLETE },
+	{ PG_PEER_ST_DEGRADED, MON_PG_DEGRADED },
+	{ PG_PEER_ST_UNDERSIZED, MON_PG_UNDERSIZED },
+	{ PG_PEER_ST_REMAPPED, MON_PG_REMAPPED },
+	{ PG_PEER_ST_RECOVERING, MON_PG_RECOVERING },
+	{ PG_PEER_ST_RECOVERY_WAIT, MON_PG_RECOVERY_WAIT },
+	{ PG_PEER_ST_BACKFILLING, MON_PG_BACKFILLING },
+	{ PG_PEER_ST_BACKFILL_WAIT, MON_PG_BACKFILL_WAIT },
+	{ PG_PEER_ST_STALE, MON_PG_STALE },
+};
+
 static uint32_t mon_state(const struct pg *pg)
 {
-	int live = 0;
+	uint32_t core = pg->core ? pg_peer_state(pg->core) : PG_PEER_ST_PEERING, mon = 0;
 
-	for (int i = 0; i < pg->nacting; i++)
-		if (pg->acting[i] >= 0)
-			live++;
-	if ((uint32_t)live >= pg->pool_size)
-		return MON_PG_ACTIVE | MON_PG_CLEAN;
-	return MON_PG_ACTIVE | MON_PG_UNDERSIZED | MON_PG_DEGRADED;
+	for (size_t i = 0; i < sizeof(state_map) / sizeof(state_map[0]); i++)
+		if (core & state_map[i].core)
+			mon |= state_map[i].mon;
+	return mon ? mon : MON_PG_PEERING;
 }
 
 void pg_publish(struct pg *pg)
@@ -231,6 +256,21 @@ void pg_publish(struct pg *pg)
 		.log_len = pg->log.n,
 	};
 
+	s.reason_osd = -1;
+	if (pg->core) {
+		const struct pg_peer_info *ci = pg_peer_get_info(pg->core);
+		size_t nm = 0;
+
+		(void)pg_peer_get_missing(pg->core, &nm);
+		s.core_state = pg_peer_state(pg->core);
+		s.reason = pg_peer_reason(pg->core, &s.reason_osd);
+		s.les = ci->last_epoch_started;
+		s.lec = ci->last_epoch_clean;
+		s.n_missing = (uint32_t)nm;
+		s.n_past = ci->n_past;
+	}
+	s.log_tail = pg->info.log_tail;
+	s.epoch_created = pg->info.epoch_created;
 	for (int i = 0; i < pg->nup; i++)
 		s.up[i] = pg->up[i];
 	for (int i = 0; i < pg->nacting; i++)
@@ -293,11 +333,11 @@ static int pg_create(struct osd_shard *sh, const struct osdmap *m, struct osdmap
 	    (rc = store_txn_touch(t, pg->cid, &pg_meta_oid)) < 0 ||
 	    (rc = pg_info_txn(t, pg->cid, &pg->info)) < 0)
 		goto out_free;
-	if ((rc = osd_shard_queue_txn(sh, t, id, 0, false)) < 0)
+	if ((rc = pg_core_open(sh->osd, pg, false)) < 0 ||
+	    (rc = osd_shard_queue_txn(sh, pg, t, 0, false)) < 0)
 		goto out_free;
 	pg->counted = true; /* empty */
 	table_add(sh, pg);
-	(void)pg_core_open(sh->osd, pg); /* logged; retried at the next tick */
 	log_debug(pg, "pg %s: created at e%u", pg->name, m->epoch);
 	return 0;
 out_free:
@@ -306,6 +346,19 @@ out_free:
 		log_err(pg, "pg %s: cannot create: %s", pg->name, strerror(-rc));
 	pg_free(pg);
 	return rc;
+}
+
+/* The creation record (_info: epoch_created); the core has the rest. */
+static int load_info(struct store *st, struct pg *pg)
+{
+	void *v = NULL;
+	size_t n = 0;
+	int rc = store_getattr(st, pg->cid, &pg_meta_oid, OSD_PGINFO_ATTR, &v, &n);
+
+	if (rc == 0)
+		rc = pg_info_decode(v, n, &pg->info);
+	mem_free(v);
+	return rc == -ENODATA ? -EBADMSG : rc;
 }
 
 struct load_ctx {
@@ -335,16 +388,17 @@ static int load_coll(const char *cid, void *arg)
 		c->rc = -ENOMEM;
 		return 1;
 	}
-	rc = pg_log_load(c->o->store, pg->cid, &pg->info, &pg->log);
+	rc = load_info(c->o->store, pg);
+	if (rc == 0)
+		rc = pg_core_open(c->o, pg, true);
 	if (rc < 0) {
-		log_err(pg, "pg %s: cannot load its info and log: %s", pg->name, strerror(-rc));
+		log_err(pg, "pg %s: cannot load: %s", pg->name, strerror(-rc));
 		pg_free(pg);
 		c->rc = rc;
 		return 1;
 	}
 	pg->state = PG_ST_STRAY; /* until a map says otherwise */
 	table_add(sh, pg);
-	(void)pg_core_open(c->o, pg); /* logged; retried at the next tick */
 	c->loaded++;
 	return 0;
 }
@@ -418,7 +472,7 @@ static void pg_remove(struct osd_shard *sh, struct pg *pg)
 		rc = rc < 0 ? rc : c.rc;
 		if (rc == 0 && c.n < 1024)
 			rc = store_txn_coll_remove(c.t, pg->cid);
-		if (rc == 0 && (rc = osd_shard_queue_txn(sh, c.t, pg->id, 0, false)) == 0)
+		if (rc == 0 && (rc = osd_shard_queue_txn(sh, pg, c.t, 0, false)) == 0)
 			c.t = NULL;
 		store_txn_destroy(c.t);
 		/* the next listing must see this batch gone: wait for it */
@@ -437,56 +491,69 @@ static void pg_remove(struct osd_shard *sh, struct pg *pg)
 	pg_free(pg);
 }
 
-static void set_acting(struct pg *pg, const struct osdmap *m, const int *up, int nup)
+/* The acting set of id in m (pg_temp applied, down OSDs filtered). */
+static int pg_acting(const struct osdmap *m, struct osdmap_pg id, int *v, int *n)
 {
-	pg->nup = pg->nacting = nup;
-	for (int i = 0; i < nup; i++) {
-		pg->up[i] = pg->acting[i] = up[i];
-		pg->acting_nonce[i] = m->osds[up[i]].nonce;
-	}
+	int tmp[MON_PG_SIZE_MAX], primary,
+	    k = osdmap_pg_acting(m, id, tmp, MON_PG_SIZE_MAX, &primary);
+
+	*n = 0;
+	for (int i = 0; i < k; i++)
+		if (tmp[i] >= 0 && osdmap_osd_is_up(m, tmp[i]))
+			v[(*n)++] = tmp[i];
+	return k < 0 ? k : 0;
 }
 
-/* Brings one PG to map m (edges in DESIGN). */
+/* Brings one PG to map m (edges in DESIGN): placement for stats and
+ * serving, then the peering core. */
 static void pg_update(struct osd_shard *sh, struct pg *pg, const struct osdmap *m)
 {
 	const struct osdmap_pool *pool = osdmap_pool(m, pg->id.pool);
-	int up[MON_PG_SIZE_MAX], nup = 0, primary = -1, me = sh->osd->whoami;
-	bool was_primary = pg->is_primary, changed;
+	int up[MON_PG_SIZE_MAX], act[MON_PG_SIZE_MAX], nup = 0, nact = 0, primary = -1;
+	int me = sh->osd->whoami;
+	bool reborn = false, changed;
 
 	if (!pool) {
 		pg_remove(sh, pg);
 		return;
 	}
-	if (pg->id.ps >= pool->place.pg_num || pg_map(m, pg->id, up, &nup, &primary) < 0)
-		nup = 0;
-	changed = nup != pg->nacting || memcmp(up, pg->acting, sizeof(int) * (size_t)nup) != 0;
-	for (int i = 0; !changed && i < nup; i++)
-		changed = m->osds[up[i]].nonce != pg->acting_nonce[i];
-	pg->pool_size = pool->place.size;
-	if (changed) {
-		set_acting(pg, m, up, nup);
-		pg->info.same_interval_since = m->epoch;
-		pg->primary = primary;
-		sh->osd->stats_dirty = true;
+	if (pg->id.ps >= pool->place.pg_num || pg_map(m, pg->id, up, &nup, &primary) < 0 ||
+	    pg_acting(m, pg->id, act, &nact) < 0)
+		nup = nact = 0;
+	changed = nup != pg->nup || nact != pg->nacting ||
+	          memcmp(up, pg->up, sizeof(int) * (size_t)nup) != 0 ||
+	          memcmp(act, pg->acting, sizeof(int) * (size_t)nact) != 0;
+	for (int i = 0; i < nact; i++) {
+		reborn |= !changed && m->osds[act[i]].nonce != pg->acting_nonce[i];
+		pg->acting_nonce[i] = m->osds[act[i]].nonce;
 	}
-	pg->state = contains(up, nup, me) ? PG_ST_ACTIVE : PG_ST_STRAY;
-	pg->is_primary = pg->state == PG_ST_ACTIVE && primary == me; /* P3 */
+	pg->pool_size = pool->place.size;
+	pg->nup = nup;
+	pg->nacting = nact;
+	memcpy(pg->up, up, sizeof(int) * (size_t)nup);
+	memcpy(pg->acting, act, sizeof(int) * (size_t)nact);
+	pg->primary = nact ? act[0] : -1;
+	pg->state = contains(up, nup, me) || contains(act, nact, me) ? PG_ST_ACTIVE : PG_ST_STRAY;
+	pg->is_primary = pg->state == PG_ST_ACTIVE && pg->primary == me; /* P3 */
+	if (changed)
+		sh->osd->stats_dirty = true;
 	if (!pg->is_primary)
 		pg->counted = false; /* P4: replicas do not track the counts */
 	else if (!pg->counted)
 		pg_count(pg);
-	if (changed && (was_primary || !list_is_empty(&pg->repops)))
-		pg_repops_remap(sh, pg, m);
+	pg_core_advance(sh, pg, m);
+	if (reborn && pg->is_primary)
+		pg_repops_resend(sh, pg); /* a peer restarted within the interval */
 	if (changed)
-		log_debug(pg, "pg %s: e%u %s%s, %d in acting", pg->name, m->epoch,
-		          pg_state_name(pg->state), pg->is_primary ? " primary" : "", pg->nacting);
+		log_debug(pg, "pg %s: e%u %s%s, %d up, %d acting", pg->name, m->epoch,
+		          pg_state_name(pg->state), pg->is_primary ? " primary" : "", nup, nact);
 	pg_publish(pg);
 }
 
-/* The PGs of sh that m maps to us and we do not have yet. */
+/* The PGs of sh that m maps to us (up or acting) and we do not have yet. */
 static void create_new(struct osd_shard *sh, const struct osdmap *m)
 {
-	int up[MON_PG_SIZE_MAX], nup, primary, me = sh->osd->whoami;
+	int up[MON_PG_SIZE_MAX], act[MON_PG_SIZE_MAX], nup, nact, primary, me = sh->osd->whoami;
 
 	for (size_t i = 0; i < m->npools; i++) {
 		const struct osdmap_pool *p = &m->pools[i];
@@ -496,7 +563,8 @@ static void create_new(struct osd_shard *sh, const struct osdmap *m)
 
 			if (osd_pg_shard(id.pool, ps, sh->osd->nshards) != sh->idx ||
 			    pg_lookup(sh, id) || pg_map(m, id, up, &nup, &primary) < 0 ||
-			    !contains(up, nup, me))
+			    pg_acting(m, id, act, &nact) < 0 ||
+			    !(contains(up, nup, me) || contains(act, nact, me)))
 				continue;
 			if (pg_create(sh, m, id) == 0)
 				pg_update(sh, pg_lookup(sh, id), m);
@@ -517,5 +585,4 @@ void pg_advance_map(struct osd_shard *sh, const struct osdmap *m)
 	}
 	if (sh->osd->whoami >= 0 && sh->osd->whoami < m->max_osd)
 		create_new(sh, m);
-	pg_core_advance_map(sh, m);
 }

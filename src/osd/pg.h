@@ -33,7 +33,7 @@ enum osd_item_kind {
 	OSD_IT_MAP,       /* advance to map */
 	OSD_IT_APPLIED,   /* a transaction of pgid became readable */
 	OSD_IT_COMMITTED, /* ... became durable */
-	OSD_IT_TICK,      /* tick the PGs' peering cores (osd_peering) */
+	OSD_IT_TICK,      /* tick the PGs' peering cores */
 };
 
 struct osd_item {
@@ -43,7 +43,9 @@ struct osd_item {
 	struct osd_mapref *map; /* OSD_IT_MAP (ref) */
 	/* OSD_IT_APPLIED / OSD_IT_COMMITTED */
 	struct osdmap_pg pgid;
-	uint64_t tid; /* repop tid (primary) or replica update id */
+	uint64_t tid;       /* repop tid (primary) or replica update id; 0: none */
+	uint64_t seq;       /* the PG's transaction number (pg->txn_queued) */
+	uint32_t msg_epoch; /* OSD_IT_MSG parked on waiting_map: the epoch it needs */
 	int status;
 	bool replica;
 };
@@ -84,6 +86,14 @@ struct pg_snap {
 	uint64_t num_objects, num_bytes;
 	uint64_t num_rd, num_rd_bytes, num_wr, num_wr_bytes;
 	size_t log_len;
+	/* the peering core's view (recovery_state of pg query) */
+	uint32_t core_state; /* enum pg_peer_state_bit, primary only */
+	const char *reason;  /* static: why peering or recovery waits, or NULL */
+	int32_t reason_osd;  /* the OSD it waits for, or -1 */
+	uint32_t les, lec;   /* last_epoch_started, last_epoch_clean */
+	uint32_t n_missing, n_past;
+	struct osd_eversion log_tail;
+	uint32_t epoch_created;
 };
 
 /* Writes in flight on one object: later ops on it wait (per-object order). */
@@ -98,6 +108,8 @@ struct pg_obj {
 /* A replica's answer state for one peer of a repop. */
 struct pg_repop_peer {
 	int osd;
+	bool with_data; /* false: a backfill target beyond its cursor (log only) */
+	bool sent;
 	uint64_t nonce; /* the incarnation we sent to */
 	bool acked, committed;
 };
@@ -107,9 +119,9 @@ struct pg_repop {
 	struct list_node node; /* pg->repops, version order */
 	uint64_t tid;
 	struct osd_log_entry entry;
-	struct buf *txn; /* encoded transaction, for (re)sends; NULL if no peers */
+	struct buf *txn; /* encoded object transaction, for (re)sends; NULL if no peers */
 	struct osd_eversion trim_to;
-	uint32_t epoch;
+	uint32_t epoch, interval;
 	struct pg_repop_peer peers[MON_PG_SIZE_MAX];
 	unsigned npeers;
 	bool local_applied, local_committed;
@@ -160,8 +172,14 @@ struct pg {
 	/* replica */
 	struct list_node repins;
 	uint64_t next_repin;
-	struct pg_peer *core; /* peering core (pg_peer_drive.c); NULL unless osd_peering */
-	struct pg_snap snap;  /* shard->lock */
+	/* peering (pg_peer_drive.c) */
+	struct pg_peer *core;          /* NULL only while broken (recreated at the next tick) */
+	uint64_t txn_queued;           /* transactions queued for this PG ... */
+	uint64_t txn_committed;        /* ... and committed (they commit in queue order) */
+	struct list_node peer_pending; /* struct pg_peer_batch: actions waiting for a commit */
+	struct list_node waiting_peer; /* client ops waiting for activation or recovery */
+	bool kicking;                  /* pg_core_kick is running */
+	struct pg_snap snap;           /* shard->lock */
 };
 
 struct osd_shard {
@@ -180,6 +198,8 @@ struct osd_shard {
 	struct osd_mapref *map;
 	struct list_node waiting_map; /* items for a newer map (it.node) */
 	uint64_t next_tid;
+	int32_t *up_osds; /* the up OSDs of map up_epoch, ascending (peering) */
+	uint32_t n_up_osds, up_epoch;
 	char wbuf[64];
 };
 
@@ -202,10 +222,11 @@ struct osd_shard *osd_shard_of(struct osd *o, int64_t pool, uint32_t ps);
 /* Publishes a new map to every shard. */
 void osd_shards_map(struct osd *o, struct osd_mapref *r);
 void osd_shards_tick(struct osd *o); /* main loop: one OSD_IT_TICK per shard */
-/* Queues t with callbacks that come back to sh as APPLIED/COMMITTED items
- * for (pgid, tid). Takes t on success. 0 or -errno. */
-int osd_shard_queue_txn(struct osd_shard *sh, struct store_txn *t, struct osdmap_pg pgid,
-                        uint64_t tid, bool replica);
+/* Queues t for pg with callbacks that come back to sh as APPLIED and
+ * COMMITTED items for (pg, tid), numbered with ++pg->txn_queued. Takes t on
+ * success. 0 or -errno. */
+int osd_shard_queue_txn(struct osd_shard *sh, struct pg *pg, struct store_txn *t, uint64_t tid,
+                        bool replica);
 void osd_opreq_wait(struct osd_opreq *op, const char *what);
 /* Ends a client op's life in the OSD (after its last reply). */
 void osd_opreq_done(struct osd_shard *sh, struct osd_opreq *op);
@@ -223,6 +244,9 @@ struct pg_obj *pg_obj_get(struct pg *pg, const char *nspace, const char *name);
 void pg_obj_release(struct pg *pg, struct pg_obj *o);
 
 /* pg_op.c: client ops at the primary. */
+struct pg_peer_entry;
+/* The core's log entry for e (aux = e encoded). 0 or -ENOMEM. */
+int pg_entry_of(const struct osd_log_entry *e, struct pg_peer_entry *pe);
 void pg_handle_op(struct osd_shard *sh, struct osd_opreq *op, bool ordered);
 void pg_op_reply_error(struct osd_shard *sh, struct osd_opreq *op, int result, uint32_t flags);
 void pg_requeue_waiters(struct osd_shard *sh, struct pg *pg, struct pg_obj *o);
@@ -237,19 +261,53 @@ void pg_handle_repop(struct osd_shard *sh, struct osd_item *it);
 void pg_handle_repop_reply(struct osd_shard *sh, struct msg *m);
 void pg_txn_event(struct osd_shard *sh, struct osd_item *it);
 
-/* pg_peer_drive.c: the peering core of each PG (osd_peering; else no-ops). */
-int pg_core_open(struct osd *o, struct pg *pg); /* 0 or -errno (logged) */
+/* pg_peer_drive.c: the peering core of each PG and the driver of its
+ * actions (PEERING_INTEGRATION.md). */
+struct pg_peer_actions;
+struct pg_peer_work;
+struct store_oid;
+/* Creates pg->core: empty (a new copy) or from what the store holds. */
+int pg_core_open(struct osd *o, struct pg *pg, bool load); /* 0 or -errno (logged) */
 void pg_core_close(struct pg *pg);
-void pg_core_advance_map(struct osd_shard *sh, const struct osdmap *m);
+/* Feeds map m to pg's core (every epoch, in order). */
+void pg_core_advance(struct osd_shard *sh, struct pg *pg, const struct osdmap *m);
+/* Startup: replays the stored maps after each PG's last processed epoch up
+ * to (not including) upto. */
+void pg_core_replay(struct osd_shard *sh, uint32_t upto);
 void pg_core_tick(struct osd_shard *sh);
+/* Adds a's store ops to t (object data of a push already in t). */
+int pg_core_ops_txn(struct pg *pg, const struct pg_peer_actions *a, struct store_txn *t);
+/* After a core call that returned rc and whose ops are queued (or were
+ * none): keeps the dup index and pg->info in step, and runs the rest of a
+ * (messages, work, monitor requests) once every transaction queued so far
+ * has committed. Resets a. */
+void pg_core_after(struct osd_shard *sh, struct pg *pg, int rc, struct pg_peer_actions *a);
+/* pg_core_ops_txn into a new transaction, queued, then pg_core_after. */
+void pg_core_run(struct osd_shard *sh, struct pg *pg, int rc, struct pg_peer_actions *a);
+/* A transaction of pg committed (seq = its number). */
+void pg_core_committed(struct osd_shard *sh, struct pg *pg, uint64_t seq);
+/* Re-runs the client ops waiting for the core (activation, recovery). */
+void pg_core_kick(struct osd_shard *sh, struct pg *pg);
+/* The core's object key: nspace "\x01" name (the store's listing order). */
+char *pg_core_key(const char *nspace, const char *name); /* NULL: -ENOMEM */
+/* Splits a key into oid (pointing into buf). 0 or -EINVAL. */
+int pg_core_oid(const char *key, char *buf, size_t cap, struct store_oid *oid);
 
 /* pg_peering.c: OSD_MSG_PEERING / OSD_MSG_PUSH for a PG of sh. Takes it
  * (kind OSD_IT_MSG) and its message. */
 void pg_handle_peering(struct osd_shard *sh, struct osd_item *it);
+/* Sends one of the core's messages / runs one work item (after commit). */
+void pg_peer_send(struct osd_shard *sh, struct pg *pg, int32_t to, const uint8_t *body, size_t len);
+void pg_peer_run_work(struct osd_shard *sh, struct pg *pg, const struct pg_peer_work *w);
+
+/* pg_rep.c */
 /* Primary: sends the repop to every peer in acting it has not reached. */
 void pg_repop_send(struct osd_shard *sh, struct pg *pg, struct pg_repop *r);
-/* Primary: the acting set changed; resend or drop peers, complete. */
-void pg_repops_remap(struct osd_shard *sh, struct pg *pg, const struct osdmap *m);
+/* Primary: peers changed incarnation: resend to them. */
+void pg_repops_resend(struct osd_shard *sh, struct pg *pg);
+/* A new interval: drops every update in flight without answering (the
+ * clients resend; the log answers those that survived peering). */
+void pg_repops_drop(struct osd_shard *sh, struct pg *pg);
 void pg_repop_check(struct osd_shard *sh, struct pg *pg, struct pg_repop *r);
 void pg_repops_fini(struct osd_shard *sh, struct pg *pg);
 

@@ -20,14 +20,18 @@
  * Edges: queue -> pg_handle_op; local apply of the object's last write ->
  * pg_requeue_waiters -> pg_handle_op(ordered); map -> retry_waiting_map. */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/enc.h"
 #include "common/log.h"
 #include "common/mem.h"
 #include "common/perf.h"
 #include "common/timer.h"
 #include "store/store.h"
+#include "osd/peering/peering.h"
+#include "osd/peering/peering_msg.h"
 #include "osd/pg.h"
 
 /* --- replies --------------------------------------------------------------------- */
@@ -112,6 +116,8 @@ static int validate(const struct osd *o, const struct osd_msg_op *m, bool *write
 		return -EINVAL;
 	if (!name_ok(m->oid, o->lim.max_name_len) || !name_ok(m->nspace, o->lim.max_name_len))
 		return -ENAMETOOLONG;
+	if (!pgop && strchr(m->nspace, '\001'))
+		return -EINVAL; /* the separator of the PG log's object keys (PGLS: all) */
 	if (!pgop && !m->oid[0])
 		return -EINVAL;
 	for (uint32_t i = 0; i < m->nops; i++) {
@@ -214,24 +220,23 @@ static bool do_dup(struct osd_shard *sh, struct pg *pg, struct osd_opreq *op)
 	if (!e)
 		return false;
 	perf_inc(sh->osd->pc, OSD_P_OP_DUP, 1);
-	if (osd_eversion_cmp(e->version, pg->info.last_complete) > 0)
-		LIST_FOR_EACH(n, &pg->repops)
-		{
-			struct pg_repop *r = LIST_CONTAINER(n, struct pg_repop, node);
+	LIST_FOR_EACH(n, &pg->repops)
+	{
+		struct pg_repop *r = LIST_CONTAINER(n, struct pg_repop, node);
 
-			if (osd_eversion_cmp(r->entry.version, e->version) == 0 && !r->done) {
-				osd_opreq_wait(op, "waiting for the original's commit");
-				list_push_back(&r->dups, &op->it.node);
-				return true;
-			}
+		if (osd_eversion_cmp(r->entry.version, e->version) == 0 && !r->done) {
+			osd_opreq_wait(op, "waiting for the original's commit");
+			list_push_back(&r->dups, &op->it.node);
+			return true;
 		}
+	}
 	send_reply(sh, op, e->result, OSD_F_ACK | OSD_F_ONDISK, e->version, e->user_version, false);
 	op_finish(sh, op, true);
 	return true;
 }
 
 static struct pg_repop *repop_new(struct osd_shard *sh, struct pg *pg, struct osd_opreq *op,
-                                  const struct osd_log_entry *e)
+                                  const struct osd_log_entry *e, const struct pg_peer_actions *a)
 {
 	struct pg_repop *r = mem_calloc(1, sizeof(*r));
 
@@ -242,39 +247,95 @@ static struct pg_repop *repop_new(struct osd_shard *sh, struct pg *pg, struct os
 	r->tid = sh->next_tid++;
 	r->op = op;
 	r->epoch = sh->map->map->epoch;
+	r->interval = pg_peer_interval(pg->core);
+	r->trim_to = (struct osd_eversion){ a->trim_to.epoch, a->trim_to.v };
+	for (uint8_t i = 0; i < a->n_targets && r->npeers < MON_PG_SIZE_MAX; i++)
+		if (a->targets[i].osd != sh->osd->whoami)
+			r->peers[r->npeers++] =
+			    (struct pg_repop_peer){ .osd = a->targets[i].osd,
+				                    .with_data = a->targets[i].with_data };
 	list_init(&r->dups);
-	(void)pg;
 	return r;
 }
 
-/* Queues the transaction here, records the update in the PG and starts the
- * repops. Takes t. 0 or -errno (nothing changed). */
-static int submit(struct osd_shard *sh, struct pg *pg, struct osd_opreq *op, struct pg_obj *obj,
-                  struct store_txn *t, const struct osd_log_entry *e, struct pg_info *ni)
+static void repop_abort(struct pg_repop *r)
 {
-	struct pg_repop *r = repop_new(sh, pg, op, e);
-	bool trim = osd_eversion_cmp(ni->log_tail, pg->info.log_tail) > 0;
-	int rc = r ? 0 : -ENOMEM;
+	osd_log_entry_fini(&r->entry);
+	buf_put(r->txn);
+	mem_free(r);
+}
 
-	if (rc == 0 && pg->nacting > 1)
-		rc = store_txn_encode(t, &r->txn);
+/* The core's entry for e (aux = e encoded: the dup index is rebuilt from
+ * it). 0 or -ENOMEM; *pe freed with pg_peer_entry_fini. */
+int pg_entry_of(const struct osd_log_entry *e, struct pg_peer_entry *pe)
+{
+	struct enc enc;
+	int rc;
+
+	*pe = (struct pg_peer_entry){
+		.op = e->op == OSD_LOG_DELETE ? PG_PEER_LOG_DELETE : PG_PEER_LOG_MODIFY,
+		.version = { e->version.epoch, e->version.v },
+		.prior_version = { e->prior_version.epoch, e->prior_version.v },
+		.key = pg_core_key(e->nspace, e->oid),
+	};
+	enc_init(&enc);
+	osd_log_entry_encode(&enc, e);
+	rc = pe->key ? enc_error(&enc) : -ENOMEM;
+	if (rc == 0 && !(pe->aux = mem_malloc(enc.len ? enc.len : 1)))
+		rc = -ENOMEM;
+	if (rc == 0) {
+		memcpy(pe->aux, enc.data, enc.len);
+		pe->aux_len = (uint32_t)enc.len;
+	}
+	enc_fini(&enc);
+	if (rc < 0)
+		pg_peer_entry_fini(pe);
+	return rc;
+}
+
+/* Logs the update with the core, queues t (object ops + the core's) here
+ * and starts the repops. Takes t. 0 or -errno (nothing changed). */
+static int submit(struct osd_shard *sh, struct pg *pg, struct osd_opreq *op, struct pg_obj *obj,
+                  struct store_txn *t, const struct osd_log_entry *e)
+{
+	struct pg_peer_actions a;
+	struct pg_peer_entry pe;
+	struct pg_repop *r = NULL;
+	bool data = false;
+	int rc = pg_entry_of(e, &pe);
+
+	pg_peer_actions_init(&a);
+	if (rc == 0 && (rc = pg_peer_write(pg->core, &pe, &a)) == 0 &&
+	    (pe.version.epoch != e->version.epoch || pe.version.v != e->version.v)) {
+		log_err(pg,
+		        "pg %s: the log assigned %u'%" PRIu64
+		        ", the update was built for %u'%" PRIu64,
+		        pg->name, pe.version.epoch, pe.version.v, e->version.epoch, e->version.v);
+		rc = -EIO;
+	}
+	pg_peer_entry_fini(&pe);
+	if (rc == 0 && !(r = repop_new(sh, pg, op, e, &a)))
+		rc = -ENOMEM;
+	for (unsigned i = 0; r && i < r->npeers; i++)
+		data |= r->peers[i].with_data;
+	if (rc == 0 && data)
+		rc = store_txn_encode(t, &r->txn); /* the object part only */
 	if (rc == 0)
-		rc = osd_shard_queue_txn(sh, t, pg->id, r->tid, false);
+		rc = pg_core_ops_txn(pg, &a, t);
+	if (rc == 0)
+		rc = osd_shard_queue_txn(sh, pg, t, r->tid, false);
 	if (rc < 0) {
 		store_txn_destroy(t);
-		if (r) {
-			osd_log_entry_fini(&r->entry);
-			buf_put(r->txn);
-			mem_free(r);
-		}
-		return rc;
+		if (r)
+			repop_abort(r);
+		if (rc != -EAGAIN && rc != -EINVAL)
+			pg_core_close(pg); /* the core logged what the store lacks: reload */
+		pg_core_after(sh, pg, rc, &a);
+		pg_peer_actions_fini(&a);
+		return rc == -EAGAIN ? -EIO : rc;
 	}
-	if (pg_log_append(&pg->log, e) < 0)
-		log_err(pg, "pg %s: out of memory for the log: duplicates may be missed", pg->name);
-	if (trim)
-		pg_log_trim(&pg->log, ni->log_tail);
-	pg->info = *ni;
-	r->trim_to = ni->log_tail;
+	pg_core_after(sh, pg, 0, &a);
+	pg_peer_actions_fini(&a);
 	r->obj = obj;
 	obj->writing++;
 	list_push_back(&pg->repops, &r->node);
@@ -283,21 +344,20 @@ static int submit(struct osd_shard *sh, struct pg *pg, struct osd_opreq *op, str
 	return 0;
 }
 
-/* Builds the update of a successful run: object info, log entry, PG info. */
+/* Builds the update of a successful run: object info and log entry. */
 static int build_update(struct osd_shard *sh, struct pg *pg, struct osd_opreq *op,
                         struct osd_exec *x, struct pg_obj *obj)
 {
 	struct osd_msg_op *m = op->m;
-	struct osd_eversion v = { sh->map->map->epoch, pg->info.last_update.v + 1 }, trim_to;
-	struct pg_info ni = pg->info;
+	const struct pg_peer_info *ci = pg_peer_get_info(pg->core);
+	/* the version pg_peer_write will assign (checked in submit) */
+	struct osd_eversion v = { pg_peer_epoch(pg->core), ci->last_update.v + 1 };
 	struct osd_obj_info oi;
 	struct store_txn *t = NULL;
-	bool deleted, trim;
+	bool deleted;
 	struct osd_log_entry e;
 	int rc;
 
-	if (v.epoch < pg->info.last_update.epoch)
-		v.epoch = pg->info.last_update.epoch;
 	if ((rc = osd_exec_finish(x, v, &oi, &deleted, &t)) < 0)
 		return rc;
 	e = (struct osd_log_entry){
@@ -310,17 +370,7 @@ static int build_update(struct osd_shard *sh, struct pg *pg, struct osd_opreq *o
 		.nspace = m->nspace,
 		.oid = m->oid,
 	};
-	trim = pg_log_trim_point(&pg->log, sh->osd->log_min, sh->osd->log_max,
-	                         pg->info.last_complete, &trim_to);
-	ni.last_update = v;
-	if (trim)
-		ni.log_tail = trim_to;
-	rc = pg_log_txn(t, pg->cid, &ni, &e, trim, trim_to);
-	if (rc < 0) {
-		store_txn_destroy(t);
-		return rc;
-	}
-	rc = submit(sh, pg, op, obj, t, &e, &ni);
+	rc = submit(sh, pg, op, obj, t, &e);
 	if (rc == 0) {
 		struct pg_repop *r = LIST_CONTAINER(pg->repops.prev, struct pg_repop, node);
 
@@ -352,6 +402,23 @@ static void do_write(struct osd_shard *sh, struct pg *pg, struct osd_opreq *op, 
 
 /* --- entry ----------------------------------------------------------------------------- */
 
+/* May op run now (the PG is active, the object is not being recovered)? */
+static bool core_ready(const struct pg *pg, const struct osd_msg_op *m, bool write)
+{
+	char *key;
+	bool ok;
+
+	if (!pg->core || !pg_peer_is_active(pg->core))
+		return false;
+	if (m->flags & OSD_F_PGOP)
+		return true;
+	if (!(key = pg_core_key(m->nspace, m->oid)))
+		return false; /* retried at the next kick */
+	ok = write ? pg_peer_can_write(pg->core, key) : pg_peer_can_read(pg->core, key);
+	mem_free(key);
+	return ok;
+}
+
 /* Holds op until the shard has its map epoch. */
 static void wait_map(struct osd_shard *sh, struct osd_opreq *op)
 {
@@ -381,6 +448,13 @@ void pg_handle_op(struct osd_shard *sh, struct osd_opreq *op, bool ordered)
 		osd_map_share(sh->osd, m->m.conn, m->epoch, map);
 	if (!(pg = op_pg(sh, op, map, &write)))
 		return;
+	if (!core_ready(pg, m, write)) {
+		osd_opreq_wait(op, pg->core && pg_peer_is_active(pg->core)
+		                       ? "waiting for recovery of the object"
+		                       : "waiting for peering");
+		list_push_back(&pg->waiting_peer, &op->it.node);
+		return;
+	}
 	if (m->flags & OSD_F_PGOP) {
 		do_pgop(sh, pg, op);
 		return;

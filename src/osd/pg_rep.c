@@ -13,16 +13,22 @@
  *   done repops leave pg->repops from the head, advancing last_complete.
  * Replica, per update (struct pg_repin): queued -> applied (ACK to the
  * waiters) -> committed (ONDISK, last_complete, freed).
- * Invariants: R1 a repop waits only on peers in the current acting set;
- * a peer whose incarnation (nonce) changed is sent the repop again (its
- * lossless session was reset and the message lost); R2 last_complete at
- * the primary is the version of the newest repop such that it and every
- * older one are done; R3 a replica never applies an entry it has
- * (version <= last_update or its reqid is logged): it answers from its
- * state, after the original's commit if that is still in flight.
- * Edges: pg_repop_send (submit, remap); REPOP -> pg_handle_repop;
+ * The peering core decides where an update goes (pg_peer_write's targets:
+ * the acting set, and backfill targets with or without the object data)
+ * and logs it on every copy: the primary sends only the object part of the
+ * transaction plus the log entry, and each copy adds its own PG log and
+ * info ops (pg_peer_replica_write).
+ * Invariants: R1 a repop waits only on the targets of its interval; a new
+ * interval drops the wait (pg_repops_drop) and the client's resend is
+ * answered from the log; a target whose incarnation (nonce) changed within
+ * the interval is sent the repop again (its lossless session was reset);
+ * R2 done repops leave the list from its head, in version order; R3 a
+ * replica never applies an entry it has logged (-EALREADY from the core):
+ * it answers from its state, after the original's commit if that is still
+ * in flight.
+ * Edges: pg_repop_send (submit, resend); REPOP -> pg_handle_repop;
  * REPOP_REPLY -> pg_handle_repop_reply; store callbacks -> pg_txn_event;
- * map -> pg_repops_remap. */
+ * new interval -> pg_repops_drop. */
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
@@ -33,6 +39,8 @@
 #include "common/perf.h"
 #include "common/timer.h"
 #include "store/store.h"
+#include "osd/peering/peering.h"
+#include "osd/peering/peering_msg.h"
 #include "osd/pg.h"
 
 /* --- primary ------------------------------------------------------------------------ */
@@ -45,7 +53,8 @@ static struct pg_repop_peer *peer_find(struct pg_repop *r, int osd)
 	return NULL;
 }
 
-static int send_one(struct osd_shard *sh, struct pg *pg, struct pg_repop *r, struct msg_conn *c)
+static int send_one(struct osd_shard *sh, struct pg *pg, struct pg_repop *r, struct msg_conn *c,
+                    bool with_data)
 {
 	struct osd_msg_repop *m;
 	struct msg *msg;
@@ -60,11 +69,12 @@ static int send_one(struct osd_shard *sh, struct pg *pg, struct pg_repop *r, str
 	m->ps = pg->id.ps;
 	m->from = sh->osd->whoami;
 	m->pg_trim_to = r->trim_to;
+	m->interval = r->interval;
 	if ((rc = osd_log_entry_copy(&m->entry, &r->entry)) < 0) {
 		msg_put(msg);
 		return rc;
 	}
-	msg->data = buf_get(r->txn);
+	msg->data = with_data && r->txn ? buf_get(r->txn) : NULL;
 	msg->priority = MSG_PRIO_HIGH;
 	perf_inc(sh->osd->pc, OSD_P_SUBOP, 1);
 	return msg_send(c, msg);
@@ -74,28 +84,22 @@ void pg_repop_send(struct osd_shard *sh, struct pg *pg, struct pg_repop *r)
 {
 	const struct osdmap *m = sh->map->map;
 
-	for (int i = 0; r->txn && i < pg->nacting; i++) {
-		int osd = pg->acting[i];
-		struct pg_repop_peer *p;
+	for (unsigned i = 0; i < r->npeers; i++) {
+		struct pg_repop_peer *p = &r->peers[i];
 		struct msg_conn *c;
 
-		if (osd == sh->osd->whoami || osd < 0 || osd >= m->max_osd)
-			continue;
-		p = peer_find(r, osd);
-		if (p && p->nonce == m->osds[osd].nonce)
-			continue; /* sent to this incarnation already */
-		c = osd_peer_conn(sh->osd, osd, m);
+		if (p->committed || p->osd < 0 || p->osd >= m->max_osd ||
+		    (p->sent && p->nonce == m->osds[p->osd].nonce))
+			continue; /* answered, or sent to this incarnation already */
+		c = osd_peer_conn(sh->osd, p->osd, m);
 		if (!c)
-			continue;
-		if (send_one(sh, pg, r, c) == 0) {
-			if (!p && r->npeers < MON_PG_SIZE_MAX)
-				p = &r->peers[r->npeers++];
-			if (p)
-				*p = (struct pg_repop_peer){ .osd = osd,
-					                     .nonce = m->osds[osd].nonce };
+			continue; /* down: the map change starts a new interval */
+		if (send_one(sh, pg, r, c, p->with_data) == 0) {
+			p->sent = true;
+			p->nonce = m->osds[p->osd].nonce;
 		} else {
 			log_warn(pg, "pg %s: cannot send repop %llu to osd.%d", pg->name,
-			         (unsigned long long)r->tid, osd);
+			         (unsigned long long)r->tid, p->osd);
 		}
 		msg_conn_put(c);
 	}
@@ -135,8 +139,6 @@ static void repop_complete(struct osd_shard *sh, struct pg *pg, struct pg_repop 
 
 		if (!h->done)
 			break;
-		if (osd_eversion_cmp(h->entry.version, pg->info.last_complete) > 0)
-			pg->info.last_complete = h->entry.version;
 		list_remove(&h->node);
 		repop_free(h);
 	}
@@ -204,34 +206,35 @@ static struct pg_repop *repop_find(struct pg *pg, uint64_t tid)
 	return NULL;
 }
 
-static bool acting_has(const struct pg *pg, int osd)
-{
-	for (int j = 0; j < pg->nacting; j++)
-		if (pg->acting[j] == osd)
-			return true;
-	return false;
-}
-
-/* R1: keeps only peers still acting in their incarnation, sends to the rest. */
-void pg_repops_remap(struct osd_shard *sh, struct pg *pg, const struct osdmap *m)
+void pg_repops_resend(struct osd_shard *sh, struct pg *pg)
 {
 	struct list_node *n;
 
 	LIST_FOR_EACH(n, &pg->repops)
+	pg_repop_send(sh, pg, LIST_CONTAINER(n, struct pg_repop, node));
+}
+
+/* R1: a new interval. The updates stay listed until they are applied and
+ * committed here (later ops on their objects wait for that), but nobody
+ * waits for peers any more and no client is answered: it resends, and the
+ * PG log answers it once peering kept the update (pg_op.c do_dup). */
+void pg_repops_drop(struct osd_shard *sh, struct pg *pg)
+{
+	struct list_node *n, *d;
+
+	LIST_FOR_EACH(n, &pg->repops)
 	{
 		struct pg_repop *r = LIST_CONTAINER(n, struct pg_repop, node);
-		unsigned k = 0;
 
-		for (unsigned i = 0; i < r->npeers; i++) {
-			int osd = r->peers[i].osd;
-
-			if (pg->is_primary && acting_has(pg, osd) && osd < m->max_osd &&
-			    m->osds[osd].nonce == r->peers[i].nonce)
-				r->peers[k++] = r->peers[i];
+		if (r->done)
+			continue;
+		r->npeers = 0;
+		if (r->op) {
+			osd_opreq_done(sh, r->op);
+			r->op = NULL;
 		}
-		r->npeers = k;
-		if (pg->is_primary)
-			pg_repop_send(sh, pg, r);
+		while ((d = list_pop_front(&r->dups)))
+			osd_opreq_done(sh, LIST_CONTAINER(d, struct osd_opreq, it.node));
 	}
 	/* completing one repop may free others (R2): rescan after each */
 	while (check_pass(sh, pg))
@@ -246,7 +249,9 @@ void pg_handle_repop_reply(struct osd_shard *sh, struct msg *msg)
 	struct pg_repop_peer *p = r ? peer_find(r, m->from) : NULL;
 
 	PG_ASSERT_OWNER(sh);
-	if (p) {
+	if (p && m->result == -ESTALE) {
+		/* another interval at the replica: the map change drops r here too */
+	} else if (p) {
 		if (m->result < 0) {
 			log_warn(pg, "pg %s: osd.%d failed repop %llu: %s", pg->name, m->from,
 			         (unsigned long long)m->tid, strerror(-m->result));
@@ -365,10 +370,8 @@ static int repin_wait(struct pg_repin *ri, struct msg_conn *c, uint64_t tid)
 /* R3: an entry this replica has; answers now or after its commit. */
 static void rep_dup(struct osd_shard *sh, struct pg *pg, struct osd_msg_repop *m)
 {
-	struct pg_repin *ri = NULL;
+	struct pg_repin *ri = repin_find(pg, m->entry.version, 0);
 
-	if (osd_eversion_cmp(m->entry.version, pg->info.last_complete) > 0)
-		ri = repin_find(pg, m->entry.version, 0);
 	if (ri && repin_wait(ri, m->m.conn, m->tid) == 0) {
 		if (ri->applied)
 			rep_reply(sh, pg, m->m.conn, m->pool, m->ps, m->tid, 0, OSD_F_ACK);
@@ -377,19 +380,23 @@ static void rep_dup(struct osd_shard *sh, struct pg *pg, struct osd_msg_repop *m
 	rep_reply(sh, pg, m->m.conn, m->pool, m->ps, m->tid, 0, OSD_F_ACK | OSD_F_ONDISK);
 }
 
-/* Applies the primary's transaction. 0 or -errno (nothing changed). */
-static int rep_apply(struct osd_shard *sh, struct pg *pg, struct osd_msg_repop *m)
+/* Applies the primary's object transaction with this copy's own log and
+ * info (the core's ops of pg_peer_replica_write, in a). 0 or -errno. */
+static int rep_apply(struct osd_shard *sh, struct pg *pg, struct osd_msg_repop *m,
+                     struct pg_peer_actions *a)
 {
 	struct pg_repin *ri = mem_calloc(1, sizeof(*ri));
 	struct store_txn *t = NULL;
-	int rc = ri ? store_txn_decode(m->m.data, &t) : -ENOMEM;
+	int rc = !ri ? -ENOMEM : m->m.data ? store_txn_decode(m->m.data, &t) : store_txn_create(&t);
 
+	if (rc == 0)
+		rc = pg_core_ops_txn(pg, a, t);
 	if (rc == 0)
 		rc = repin_wait(ri, m->m.conn, m->tid);
 	if (rc == 0) {
 		ri->id = pg->next_repin++;
 		ri->version = m->entry.version;
-		rc = osd_shard_queue_txn(sh, t, pg->id, ri->id, true);
+		rc = osd_shard_queue_txn(sh, pg, t, ri->id, true);
 	}
 	if (rc < 0) {
 		store_txn_destroy(t);
@@ -401,45 +408,64 @@ static int rep_apply(struct osd_shard *sh, struct pg *pg, struct osd_msg_repop *
 		return rc;
 	}
 	list_push_back(&pg->repins, &ri->node);
-	if (pg_log_append(&pg->log, &m->entry) < 0)
-		log_err(pg, "pg %s: out of memory for the log", pg->name);
-	pg->info.last_update = m->entry.version;
-	if (osd_eversion_cmp(m->pg_trim_to, pg->info.log_tail) > 0) {
-		pg_log_trim(&pg->log, m->pg_trim_to);
-		pg->info.log_tail = m->pg_trim_to;
-	}
-	perf_inc(sh->osd->pc, OSD_P_SUBOP_IN_BYTES, buf_len(m->m.data));
+	perf_inc(sh->osd->pc, OSD_P_SUBOP_IN_BYTES, m->m.data ? buf_len(m->m.data) : 0);
 	return 0;
+}
+
+/* Hands the update to the core: -ESTALE (another interval, not active),
+ * -EALREADY (logged already), 0 (a holds the log ops), -errno. */
+static int rep_log(struct pg *pg, struct osd_msg_repop *m, struct pg_peer_actions *a)
+{
+	struct pg_peer_entry pe;
+	int rc = pg_entry_of(&m->entry, &pe);
+
+	if (rc < 0)
+		return rc;
+	rc = pg_peer_replica_write(
+	    pg->core, m->interval, &pe,
+	    (struct pg_peer_eversion){ m->pg_trim_to.epoch, m->pg_trim_to.v }, a);
+	pg_peer_entry_fini(&pe);
+	return rc;
 }
 
 void pg_handle_repop(struct osd_shard *sh, struct osd_item *it)
 {
 	struct osd_msg_repop *m = (void *)it->msg;
 	const struct osdmap *map = sh->map ? sh->map->map : NULL;
+	struct pg_peer_actions a;
 	struct pg *pg;
 	int rc;
 
 	PG_ASSERT_OWNER(sh);
 	if (!map || m->epoch > map->epoch) {
+		it->msg_epoch = m->epoch;
 		list_push_back(&sh->waiting_map, &it->node);
 		osd_map_want(sh->osd, m->epoch);
 		return;
 	}
 	mem_free(it);
 	pg = pg_lookup(sh, (struct osdmap_pg){ m->pool, m->ps });
-	if (!pg || pg->state != PG_ST_ACTIVE) {
+	pg_peer_actions_init(&a);
+	rc = pg && pg->core && pg->state == PG_ST_ACTIVE ? rep_log(pg, m, &a) : -ESTALE;
+	if (rc == -ESTALE) {
 		rep_reply(sh, pg, m->m.conn, m->pool, m->ps, m->tid, -ESTALE,
 		          OSD_F_ACK | OSD_F_ONDISK);
-	} else if (osd_eversion_cmp(m->entry.version, pg->info.last_update) <= 0 ||
-	           pg_log_find(&pg->log, &m->entry.reqid)) {
+	} else if (rc == -EALREADY) {
 		rep_dup(sh, pg, m);
-	} else if ((rc = rep_apply(sh, pg, m)) < 0) {
+	} else if (rc == 0 && (rc = rep_apply(sh, pg, m, &a)) < 0) {
 		log_err(pg, "pg %s: cannot apply repop from osd.%d: %s", pg->name, m->from,
 		        strerror(-rc));
+		pg_core_close(pg); /* the core logged what the store lacks: reload */
 		rep_reply(sh, pg, m->m.conn, m->pool, m->ps, m->tid, rc, OSD_F_ACK | OSD_F_ONDISK);
-	} else {
-		pg_publish(pg);
+	} else if (rc < 0) {
+		log_err(pg, "pg %s: repop from osd.%d: %s", pg->name, m->from, strerror(-rc));
+		rep_reply(sh, pg, m->m.conn, m->pool, m->ps, m->tid, rc, OSD_F_ACK | OSD_F_ONDISK);
 	}
+	if (pg)
+		pg_core_after(sh, pg, rc == -EALREADY ? 0 : rc, &a);
+	pg_peer_actions_fini(&a);
+	if (pg)
+		pg_publish(pg);
 	msg_put(&m->m);
 }
 
@@ -450,8 +476,6 @@ static void replica_event(struct osd_shard *sh, struct pg *pg, struct osd_item *
 
 	if (!ri)
 		return;
-	if (commit && osd_eversion_cmp(ri->version, pg->info.last_complete) > 0)
-		pg->info.last_complete = ri->version;
 	for (struct pg_repwait *w = ri->waiters; w; w = w->next)
 		rep_reply(sh, pg, w->conn, pg->id.pool, pg->id.ps, w->tid, it->status,
 		          commit ? OSD_F_ONDISK : OSD_F_ACK);
@@ -473,16 +497,18 @@ static void replica_event(struct osd_shard *sh, struct pg *pg, struct osd_item *
 
 void pg_txn_event(struct osd_shard *sh, struct osd_item *it)
 {
-	struct pg *pg = it->tid ? pg_lookup(sh, it->pgid) : NULL;
+	struct pg *pg = pg_lookup(sh, it->pgid);
 
 	if (it->status < 0)
 		log_err(osd, "osd.%d: a transaction of pg %lld.%x failed: %s; the store is failed",
 		        sh->osd->whoami, (long long)it->pgid.pool, it->pgid.ps,
 		        strerror(-it->status));
-	if (pg && it->replica)
+	if (pg && it->tid && it->replica)
 		replica_event(sh, pg, it);
-	else if (pg)
+	else if (pg && it->tid)
 		primary_event(sh, pg, it);
+	if (pg && it->kind == OSD_IT_COMMITTED)
+		pg_core_committed(sh, pg, it->seq);
 	if (it->kind == OSD_IT_COMMITTED) {
 		struct osd_txn_cb *cb =
 		    (struct osd_txn_cb *)(void *)((char *)it -

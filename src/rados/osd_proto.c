@@ -539,6 +539,7 @@ static void repop_encode(const struct msg *m, struct enc *e)
 	enc_s32(e, p->from);
 	osd_log_entry_encode(e, &p->entry);
 	enc_ever(e, p->pg_trim_to);
+	enc_u32(e, p->interval);
 }
 
 static int repop_decode(struct msg *m, struct dec *d, uint8_t v)
@@ -559,7 +560,9 @@ static int repop_decode(struct msg *m, struct dec *d, uint8_t v)
 		rc = osd_log_entry_decode(d, &p->entry);
 	if (rc == 0)
 		rc = dec_ever(d, &p->pg_trim_to);
-	if (rc == 0 && (!m->data || buf_len(m->data) > OSD_TXN_MAX))
+	if (rc == 0)
+		rc = dec_u32(d, &p->interval);
+	if (rc == 0 && m->data && buf_len(m->data) > OSD_TXN_MAX)
 		rc = -EBADMSG;
 	return rc;
 }
@@ -572,8 +575,8 @@ static void repop_fini(struct msg *m)
 const struct msg_type_ops osd_repop_ops = {
 	.type = OSD_MSG_REPOP,
 	.name = "osd_repop",
-	.version = 1,
-	.compat = 1,
+	.version = 2, /* v2: interval, data optional; v1 (whole txn incl. PG log) refused */
+	.compat = 2,
 	.size = sizeof(struct osd_msg_repop),
 	.encode = repop_encode,
 	.decode = repop_decode,

@@ -211,6 +211,9 @@ struct osd_msg_repop {
 	int32_t from; /* the primary's OSD id */
 	struct osd_log_entry entry;
 	struct osd_eversion pg_trim_to; /* replicas may trim their log up to it */
+	uint32_t interval;              /* the primary's same_interval_since */
+	/* m.data: the object part of the update as an encoded store transaction
+	 * (each copy adds its own PG log and info); none: the log entry only */
 };
 
 /* replica -> primary */
