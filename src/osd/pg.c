@@ -112,6 +112,7 @@ static struct pg *pg_new(struct osd_shard *sh, struct osdmap_pg id)
 	list_init(&pg->repins);
 	list_init(&pg->peer_pending);
 	list_init(&pg->waiting_peer);
+	list_init(&pg->recov_held);
 	pg->next_repin = 1;
 	return pg;
 }
@@ -123,6 +124,7 @@ void pg_free(struct pg *pg)
 	struct list_node *n;
 
 	pg_core_close(pg);
+	pg_core_release_all(pg);
 	pg_repops_fini(pg->shard, pg);
 	while ((n = list_pop_front(&pg->waiting_peer)))
 		osd_opreq_done(pg->shard, LIST_CONTAINER(n, struct osd_opreq, it.node));

@@ -178,6 +178,7 @@ struct pg {
 	uint64_t txn_committed;        /* ... and committed (they commit in queue order) */
 	struct list_node peer_pending; /* struct pg_peer_batch: actions waiting for a commit */
 	struct list_node waiting_peer; /* client ops waiting for activation or recovery */
+	struct list_node recov_held;   /* objects written by recovery, until applied */
 	bool kicking;                  /* pg_core_kick is running */
 	struct pg_snap snap;           /* shard->lock */
 };
@@ -286,6 +287,12 @@ void pg_core_after(struct osd_shard *sh, struct pg *pg, int rc, struct pg_peer_a
 void pg_core_run(struct osd_shard *sh, struct pg *pg, int rc, struct pg_peer_actions *a);
 /* A transaction of pg committed (seq = its number). */
 void pg_core_committed(struct osd_shard *sh, struct pg *pg, uint64_t seq);
+/* Client ops wait for the objects a's ops write (OBJ_WRITE, OBJ_REMOVE)
+ * until transaction seq is applied (pg_core_applied): their store state is
+ * what ops read. */
+void pg_core_hold_objs(struct pg *pg, const struct pg_peer_actions *a, uint64_t seq);
+void pg_core_applied(struct osd_shard *sh, struct pg *pg, uint64_t seq);
+void pg_core_release_all(struct pg *pg); /* pg_free */
 /* Re-runs the client ops waiting for the core (activation, recovery). */
 void pg_core_kick(struct osd_shard *sh, struct pg *pg);
 /* The core's object key: nspace "\x01" name (the store's listing order). */

@@ -401,6 +401,66 @@ int pg_core_ops_txn(struct pg *pg, const struct pg_peer_actions *a, struct store
 	return rc;
 }
 
+/* --- objects written by recovery (per-object order, pg_op.c O1) -------------------------- */
+
+struct pg_recov_obj {
+	struct list_node node;
+	uint64_t seq;
+	struct pg_obj *obj;
+};
+
+void pg_core_hold_objs(struct pg *pg, const struct pg_peer_actions *a, uint64_t seq)
+{
+	for (size_t i = 0; i < a->n_ops; i++) {
+		const struct pg_peer_op *op = &a->ops[i];
+		char kb[CORE_KEY_MAX];
+		struct store_oid oid;
+		struct pg_recov_obj *h;
+
+		if ((op->kind != PG_PEER_OP_OBJ_WRITE && op->kind != PG_PEER_OP_OBJ_REMOVE) ||
+		    pg_core_oid(op->key, kb, sizeof(kb), &oid) < 0)
+			continue;
+		h = mem_calloc(1, sizeof(*h));
+		if (!h || !(h->obj = pg_obj_get(pg, oid.nspace, oid.name))) {
+			/* -ENOMEM: an op may read the object before the write lands */
+			log_warn(pg, "pg %s: out of memory tracking a recovered object", pg->name);
+			mem_free(h);
+			continue;
+		}
+		h->seq = seq;
+		h->obj->writing++;
+		list_push_back(&pg->recov_held, &h->node);
+	}
+}
+
+void pg_core_applied(struct osd_shard *sh, struct pg *pg, uint64_t seq)
+{
+	while (!list_is_empty(&pg->recov_held)) {
+		struct pg_recov_obj *h =
+		    LIST_CONTAINER(pg->recov_held.next, struct pg_recov_obj, node);
+		struct pg_obj *o = h->obj;
+
+		if (h->seq > seq)
+			break;
+		list_remove(&h->node);
+		mem_free(h);
+		if (--o->writing == 0)
+			pg_requeue_waiters(sh, pg, o);
+	}
+}
+
+void pg_core_release_all(struct pg *pg)
+{
+	struct list_node *n;
+
+	while ((n = list_pop_front(&pg->recov_held))) {
+		struct pg_recov_obj *h = LIST_CONTAINER(n, struct pg_recov_obj, node);
+
+		h->obj->writing--;
+		mem_free(h);
+	}
+}
+
 /* --- the driver ----------------------------------------------------------------------------- */
 
 static void send_pgtemp(struct osd *o, struct pg *pg, const struct pg_peer_actions *a)
@@ -504,8 +564,8 @@ void pg_core_run(struct osd_shard *sh, struct pg *pg, int rc, struct pg_peer_act
 
 		if (trc == 0)
 			trc = pg_core_ops_txn(pg, a, t);
-		if (trc == 0)
-			trc = osd_shard_queue_txn(sh, pg, t, 0, false);
+		if (trc == 0 && (trc = osd_shard_queue_txn(sh, pg, t, 0, false)) == 0)
+			pg_core_hold_objs(pg, a, pg->txn_queued);
 		if (trc < 0) {
 			store_txn_destroy(t);
 			log_err(pg, "osd.%d pg %s: cannot queue peering state: %s", sh->osd->whoami,

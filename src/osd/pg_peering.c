@@ -309,8 +309,8 @@ static int deliver(struct osd_shard *sh, struct pg *pg, const struct pg_peer_msg
 
 		if (trc == 0)
 			trc = pg_core_ops_txn(pg, &a, t);
-		if (trc == 0)
-			trc = osd_shard_queue_txn(sh, pg, t, 0, false);
+		if (trc == 0 && (trc = osd_shard_queue_txn(sh, pg, t, 0, false)) == 0)
+			pg_core_hold_objs(pg, &a, pg->txn_queued);
 		if (trc < 0) {
 			store_txn_destroy(t);
 			log_err(pg, "osd.%d pg %s: cannot store a pushed object: %s",

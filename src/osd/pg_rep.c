@@ -507,6 +507,8 @@ void pg_txn_event(struct osd_shard *sh, struct osd_item *it)
 		replica_event(sh, pg, it);
 	else if (pg && it->tid)
 		primary_event(sh, pg, it);
+	if (pg && it->kind == OSD_IT_APPLIED)
+		pg_core_applied(sh, pg, it->seq);
 	if (pg && it->kind == OSD_IT_COMMITTED)
 		pg_core_committed(sh, pg, it->seq);
 	if (it->kind == OSD_IT_COMMITTED) {

@@ -179,8 +179,11 @@ def test_pg_map_query_and_tell(rc):
     assert q["pgid"] == pgid and q["acting"] == pm["acting"] and q["up"] == pm["up"]
     assert q["role"] == "primary" and "active" in q["state"]
     assert set(q["info"]) >= {"last_update", "last_complete", "log_tail",
-                              "same_interval_since", "epoch_created"}
-    assert q["recovery_state"] == [] and "log_size" in q and "objects" in q
+                              "same_interval_since", "epoch_created", "last_epoch_started",
+                              "last_epoch_clean"}
+    rs = q["recovery_state"]
+    assert rs and rs[0]["name"] == q["state"] and rs[0]["blocked_by"] == [], rs
+    assert "log_size" in q and "objects" in q and q["missing"] == 0
     # plain output is the same JSON, indented
     assert json.loads(rc.ok("pg", pgid, "query"))["pgid"] == pgid
     code, _, err = rc.cli("pg", "99.0", "query")
