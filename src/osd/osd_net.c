@@ -245,6 +245,12 @@ struct msg_conn *osd_peer_conn(struct osd *o, int id, const struct osdmap *m)
 		memset(o->peers + o->npeers, 0, (cap - o->npeers) * sizeof(*o->peers));
 		o->npeers = cap;
 	}
+	if (o->peers[id].conn && msg_conn_is_closed(o->peers[id].conn)) {
+		/* closed under us (e.g. a connection race with the peer's new
+		 * incarnation): a session that can never send again */
+		msg_conn_put(o->peers[id].conn);
+		o->peers[id].conn = NULL;
+	}
 	if (o->peers[id].conn && o->peers[id].nonce != m->osds[id].nonce) {
 		if (msg_conn_peer_nonce(o->peers[id].conn) == m->osds[id].nonce) {
 			/* the new incarnation already reached us on this session:
