@@ -140,6 +140,7 @@ struct osd {
 	struct list_node early;     /* osd_items of messages that came before */
 	atomic_bool stopping;       /* no new client ops */
 	atomic_long txn_inflight;   /* queued transactions not yet committed */
+	atomic_int scrubs_active;   /* PG scrubs running (osd_max_scrubs; pg_scrub.c) */
 };
 
 static inline struct osd *osd_of(struct daemon *d)

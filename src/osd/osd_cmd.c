@@ -25,6 +25,7 @@
 #include "monc/monc.h"
 #include "osd/osd_hb.h"
 #include "osd/pg.h"
+#include "osd/pg_scrub.h"
 #include "store/store.h"
 
 struct osd_cmd_ent {
@@ -242,6 +243,7 @@ static int cmd_pg_query(struct osd *o, const struct osd_cmd_req *req, json_t **o
 	pg = pg_lookup(sh, req->pgid);
 	if (pg) {
 		snap = pg->snap;
+		snap.mon_state |= snap.primary ? pg->scrub_pub.state : 0;
 		snprintf(cid, sizeof(cid), "%s", pg->cid);
 	}
 	pthread_mutex_unlock(&sh->lock);
@@ -253,6 +255,9 @@ static int cmd_pg_query(struct osd *o, const struct osd_cmd_req *req, json_t **o
 	pthread_mutex_lock(&o->map_lock); /* the epoch in the answer */
 	*out = query_json(o, name, &snap, &info);
 	pthread_mutex_unlock(&o->map_lock);
+	if (*out && snap.primary)
+		json_object_set_new(*out, "scrub",
+		                    pg_scrub_query_json(o, req->pgid.pool, req->pgid.ps));
 	return *out ? 0 : -ENOMEM;
 }
 

@@ -31,6 +31,7 @@
 #include "monc/monc.h"
 #include "osd/osd_hb.h"
 #include "osd/pg.h"
+#include "rados/osd_scrub_proto.h"
 
 #define TICK_MS 100
 
@@ -44,7 +45,8 @@ struct osd_inev {
 static bool is_osd_msg(uint16_t type)
 {
 	return type == OSD_MSG_OP || type == OSD_MSG_REPOP || type == OSD_MSG_REPOP_REPLY ||
-	       type == OSD_MSG_PEERING || type == OSD_MSG_PUSH;
+	       type == OSD_MSG_PEERING || type == OSD_MSG_PUSH ||
+	       (type >= OSD_MSG_SCRUB && type <= OSD_MSG_REPAIR_REPLY);
 }
 
 static bool can_fast(const struct msg *m, void *arg)
@@ -56,6 +58,10 @@ static bool can_fast(const struct msg *m, void *arg)
 /* The shard of a message's PG. */
 static struct osd_shard *msg_shard(struct osd *o, const struct msg *m)
 {
+	const struct osd_scrub_hdr *h = osd_scrub_msg_hdr(m);
+
+	if (h)
+		return osd_shard_of(o, h->pool, h->ps);
 	if (m->type == OSD_MSG_OP)
 		return osd_shard_of(o, ((const struct osd_msg_op *)(const void *)m)->pool,
 		                    ((const struct osd_msg_op *)(const void *)m)->ps);
@@ -292,8 +298,8 @@ static void on_tick(struct tmr *t, void *arg)
 	osd_boot_tick(o);
 	osd_map_tick(o);
 	osd_hb_tick(o);
-	if (cfg_bool(o->d.cfg, CFG_KEY_osd_peering) && atomic_load(&o->shards_ready))
-		osd_shards_tick(o);
+	if (atomic_load(&o->shards_ready))
+		osd_shards_tick(o); /* peering cores (osd_peering) and scrubs */
 	if (now - o->last_stats_ns > (uint64_t)(every * 1e9) ||
 	    (o->stats_dirty && now - o->last_stats_ns > 1000000000ull)) {
 		o->stats_dirty = false;

@@ -33,7 +33,7 @@ enum osd_item_kind {
 	OSD_IT_MAP,       /* advance to map */
 	OSD_IT_APPLIED,   /* a transaction of pgid became readable */
 	OSD_IT_COMMITTED, /* ... became durable */
-	OSD_IT_TICK,      /* tick the PGs' peering cores (osd_peering) */
+	OSD_IT_TICK,      /* tick the PGs' peering cores (osd_peering) and scrubs */
 };
 
 struct osd_item {
@@ -136,6 +136,13 @@ struct pg_repin {
 	struct pg_repwait *waiters; /* primary (and resends) to answer */
 };
 
+/* A PG's scrub state as other threads read it (shard->lock; pg_scrub.c). */
+struct pg_scrub_pub {
+	uint64_t last_scrub_ns, last_deep_scrub_ns; /* wall clock, 0 never */
+	uint32_t errors;                            /* inconsistent objects */
+	uint32_t state;                             /* MON_PG_SCRUBBING/DEEP/REPAIR/INCONSISTENT */
+};
+
 struct pg {
 	struct osdmap_pg id;
 	char name[32];    /* "1.1f" */
@@ -160,8 +167,9 @@ struct pg {
 	/* replica */
 	struct list_node repins;
 	uint64_t next_repin;
-	struct pg_peer *core; /* peering core (pg_peer_drive.c); NULL unless osd_peering */
-	struct pg_snap snap;  /* shard->lock */
+	struct pg_peer *core;          /* peering core (pg_peer_drive.c); NULL unless osd_peering */
+	struct pg_snap snap;           /* shard->lock */
+	struct pg_scrub_pub scrub_pub; /* shard->lock; written by pg_scrub.c only */
 };
 
 struct osd_shard {
@@ -181,6 +189,7 @@ struct osd_shard {
 	struct list_node waiting_map; /* items for a newer map (it.node) */
 	uint64_t next_tid;
 	char wbuf[64];
+	struct pg_scrubs *scrubs; /* pg_scrub.c: its table under lock, the rest shard thread */
 };
 
 #ifndef NDEBUG
