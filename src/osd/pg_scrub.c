@@ -756,16 +756,25 @@ static void take_requests(struct osd_shard *sh)
 	mem_free(reqs);
 }
 
+/* The shard's table, made on first use here or by pg_scrub_request (under
+ * the lock; never replaced afterwards). False on -ENOMEM. */
+static bool have_table(struct osd_shard *sh)
+{
+	bool ok;
+
+	pthread_mutex_lock(&sh->lock);
+	if (!sh->scrubs)
+		sh->scrubs = mem_calloc(1, sizeof(*sh->scrubs));
+	ok = sh->scrubs != NULL;
+	pthread_mutex_unlock(&sh->lock);
+	return ok;
+}
+
 void pg_scrub_tick(struct osd_shard *sh)
 {
 	PG_ASSERT_OWNER(sh);
-	if (!sh->scrubs) {
-		pthread_mutex_lock(&sh->lock);
-		sh->scrubs = mem_calloc(1, sizeof(*sh->scrubs));
-		pthread_mutex_unlock(&sh->lock);
-		if (!sh->scrubs)
-			return;
-	}
+	if (!have_table(sh))
+		return;
 	take_requests(sh);
 	for (size_t i = 0; i < sh->scrubs->n;) {
 		struct scrubber *sc = sh->scrubs->v[i];
@@ -859,8 +868,10 @@ void pg_scrub_handle_msg(struct osd_shard *sh, struct osd_item *it)
 
 	PG_ASSERT_OWNER(sh);
 	mem_free(it);
-	if (!sh->scrubs)
-		pg_scrub_tick(sh); /* makes the table */
+	if (!have_table(sh)) {
+		msg_put(m);
+		return;
+	}
 	switch (m->type) {
 	case OSD_MSG_SCRUB:
 	case OSD_MSG_REPAIR:
