@@ -182,7 +182,15 @@
 	X(osd_heartbeat_min_peers, CFG_INT, "10", "0", "1000", CFG_D_OSD, 0,     \
 	  "heartbeat peers kept beyond PG peers (neighbouring OSD ids)")        \
 	X(osd_heartbeat_addr, CFG_STR, "", "", "", CFG_D_OSD, CFG_F_STARTUP,     \
-	  "address the heartbeat messenger binds (default: ms_bind_addr)")
+	  "address the heartbeat messenger binds (default: ms_bind_addr)")     \
+	X(osd_scrub_min_interval, CFG_DOUBLE, "86400", "0", "", CFG_D_OSD, 0,    \
+	  "seconds between scheduled scrubs of a PG (0: none scheduled)")       \
+	X(osd_deep_scrub_interval, CFG_DOUBLE, "604800", "0", "", CFG_D_OSD, 0,  \
+	  "seconds between scheduled deep scrubs of a PG (0: none scheduled)")  \
+	X(osd_max_scrubs, CFG_INT, "1", "1", "64", CFG_D_OSD, 0,                 \
+	  "PG scrubs an OSD runs at once (as primary)")                         \
+	X(osd_scrub_chunk_max, CFG_INT, "64", "1", "10000", CFG_D_OSD, 0,        \
+	  "objects compared per scrub chunk (client I/O runs between chunks)")
 
 /* client: the object client (src/rados) */
 #define CFG_OPTS_CLIENT(X)                                                     \

@@ -151,6 +151,8 @@ static json_t *health_checks(const struct mon *m, const char **overall)
 	mon_pg_health(m, checks);
 	if (json_object_size(checks))
 		*overall = "HEALTH_WARN";
+	if (json_object_get(checks, "OSD_SCRUB_ERRORS") || json_object_get(checks, "PG_DAMAGED"))
+		*overall = "HEALTH_ERR"; /* damaged data, as Ceph */
 	return checks;
 }
 
@@ -214,6 +216,28 @@ static int cmd_status(struct mon_cmd_ctx *c)
 	                 monmap_dump_json(&m->svc.monmap), "osdmap", "epoch", (int)o->epoch,
 	                 "num_osds", ex, "num_up_osds", up, "num_in_osds", in, "pgmap",
 	                 mon_pg_status_json(m), "fsmap", fsmap_dump_json(&m->svc.fsmap)));
+	return 0;
+}
+
+/* health: the overall status and each check, one a line (Ceph's `ceph health detail`). */
+static int cmd_health(struct mon_cmd_ctx *c)
+{
+	const char *health, *k;
+	json_t *checks = health_checks(c->m, &health), *v;
+
+	if (c->json) {
+		mon_cmd_set_json(c, json_pack("{s:s, s:o}", "status", health, "checks", checks));
+		return 0;
+	}
+	mon_cmd_printf(c, "%s\n", health);
+	json_object_foreach(checks, k, v) mon_cmd_printf(
+	    c, "[%s] %s: %s\n",
+	    strcmp(health, "HEALTH_ERR") == 0 &&
+	            (strcmp(k, "OSD_SCRUB_ERRORS") == 0 || strcmp(k, "PG_DAMAGED") == 0)
+	        ? "ERR"
+	        : "WRN",
+	    k, json_string_value(v));
+	json_decref(checks);
 	return 0;
 }
 
@@ -611,6 +635,7 @@ static int cmd_fs_dump(struct mon_cmd_ctx *c)
 
 const struct mon_cmd_def mon_cmds_mon[] = {
 	{ "status", MON_CMD_LEADER, cmd_status, "status" },
+	{ "health", MON_CMD_LEADER, cmd_health, "health [detail]" },
 	{ "mon stat", MON_CMD_LEADER, cmd_mon_stat, "mon stat" },
 	{ "mon dump", MON_CMD_READ, cmd_mon_dump, "mon dump" },
 	{ "mon getmap", MON_CMD_READ, cmd_mon_getmap, "mon getmap -o FILE" },

@@ -150,6 +150,7 @@ struct pg_summary {
 	size_t nby;
 	uint64_t pgs, objects, bytes, degraded, misplaced, unfound, recovering_bytes;
 	uint64_t active, clean, unknown, stale, inactive, undersized, degraded_pgs;
+	uint64_t inconsistent, scrub_errors;
 };
 
 static int summarize(const struct mon *m, int64_t only_pool, struct pg_summary *s)
@@ -192,10 +193,13 @@ static int summarize(const struct mon *m, int64_t only_pool, struct pg_summary *
 				s->undersized++;
 			if (st & MON_PG_DEGRADED)
 				s->degraded_pgs++;
+			if (st & MON_PG_INCONSISTENT)
+				s->inconsistent++;
 			if (e) {
 				s->objects += e->st.num_objects;
 				s->bytes += e->st.num_bytes;
 				s->degraded += e->st.num_objects_degraded;
+				s->scrub_errors += e->st.num_scrub_errors;
 				s->misplaced += e->st.num_objects_misplaced;
 				s->unfound += e->st.num_objects_unfound;
 				s->recovering_bytes += e->st.num_bytes_recovering;
@@ -271,6 +275,15 @@ void mon_pg_health(const struct mon *m, json_t *checks)
 		         (unsigned long long)s.degraded, (unsigned long long)s.degraded_pgs,
 		         (unsigned long long)s.undersized);
 		json_object_set_new(checks, "PG_DEGRADED", json_string(buf));
+	}
+	if (s.scrub_errors) {
+		snprintf(buf, sizeof(buf), "%llu scrub errors", (unsigned long long)s.scrub_errors);
+		json_object_set_new(checks, "OSD_SCRUB_ERRORS", json_string(buf));
+	}
+	if (s.inconsistent) {
+		snprintf(buf, sizeof(buf), "Possible data damage: %llu pgs inconsistent",
+		         (unsigned long long)s.inconsistent);
+		json_object_set_new(checks, "PG_DAMAGED", json_string(buf));
 	}
 	mem_free(s.by);
 }

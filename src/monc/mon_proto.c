@@ -485,7 +485,7 @@ const char *mon_pg_state_str(uint32_t state, char *buf, size_t n)
 
 static void pg_stat_encode(struct enc *e, const struct mon_pg_stat *p)
 {
-	size_t pos = enc_begin(e, 1, 1);
+	size_t pos = enc_begin(e, 2, 1);
 
 	enc_s64(e, p->pool);
 	enc_u32(e, p->ps);
@@ -511,6 +511,7 @@ static void pg_stat_encode(struct enc *e, const struct mon_pg_stat *p)
 	enc_u64(e, p->num_wr_bytes);
 	enc_u64(e, p->last_scrub_ns);
 	enc_u64(e, p->last_deep_scrub_ns);
+	enc_u32(e, p->num_scrub_errors); /* v2 */
 	enc_end(e, pos);
 }
 
@@ -542,8 +543,9 @@ static int pg_stat_decode(struct dec *d, struct mon_pg_stat *p)
 		             &p->last_deep_scrub_ns };
 	struct dec body;
 	uint8_t v;
-	int rc = dec_begin(d, 1, &v, &body);
+	int rc = dec_begin(d, 2, &v, &body);
 
+	p->num_scrub_errors = 0;
 	if (rc == 0)
 		rc = dec_s64(&body, &p->pool);
 	if (rc == 0)
@@ -562,6 +564,8 @@ static int pg_stat_decode(struct dec *d, struct mon_pg_stat *p)
 		rc = dec_u32(&body, &p->last_update_epoch);
 	for (size_t i = 0; rc == 0 && i < sizeof(u64s) / sizeof(u64s[0]); i++)
 		rc = dec_u64(&body, u64s[i]);
+	if (rc == 0 && v >= 2)
+		rc = dec_u32(&body, &p->num_scrub_errors);
 	if (rc == 0)
 		dec_end(d, &body);
 	return rc;

@@ -183,6 +183,7 @@ struct mon_pg_stat {
 	uint64_t num_bytes_recovering; /* bytes still to recover or backfill */
 	uint64_t num_rd, num_rd_bytes, num_wr, num_wr_bytes; /* client ops served */
 	uint64_t last_scrub_ns, last_deep_scrub_ns;          /* wall clock, 0 never */
+	uint32_t num_scrub_errors; /* v2: inconsistent objects the last scrub found */
 };
 
 /* An OSD's periodic report: its store usage and its primary PGs. */

@@ -125,6 +125,16 @@ bool msg_conn_is_open(const struct msg_conn *c)
 	return atomic_load(&((struct msg_conn *)c)->open_pub);
 }
 
+bool msg_conn_is_closed(struct msg_conn *c)
+{
+	bool closed;
+
+	pthread_mutex_lock(&c->lock);
+	closed = c->closed;
+	pthread_mutex_unlock(&c->lock);
+	return closed;
+}
+
 size_t msg_conn_queued(const struct msg_conn *c)
 {
 	return atomic_load(&((struct msg_conn *)c)->queued);

@@ -240,6 +240,8 @@ const struct msg_entity *msg_conn_peer(const struct msg_conn *c);
 enum msg_policy msg_conn_policy(const struct msg_conn *c);
 uint64_t msg_conn_peer_nonce(const struct msg_conn *c); /* 0 until known */
 bool msg_conn_is_open(const struct msg_conn *c);
+/* Closed for good (mark_down, lossy failure, shutdown): msg_send fails. */
+bool msg_conn_is_closed(struct msg_conn *c);
 /* Messages sent and not yet released (lossless: not yet acknowledged). */
 size_t msg_conn_queued(const struct msg_conn *c);
 /* Wall-clock stamp of the latest keepalive the peer echoed, 0 if none. */

@@ -6,6 +6,7 @@
 #include "common/daemon.h"
 #include "osd/osd_hb.h"
 #include "osd/pg.h"
+#include "osd/pg_scrub.h"
 
 static void osd_usage(const char *prog)
 {
@@ -32,6 +33,7 @@ int main(int argc, char **argv)
 		{ "osd counters", osd_step_counters, osd_unstep_counters },
 		{ "admin socket", daemon_step_asok, daemon_unstep_asok },
 		{ "command channel", osd_step_cmd, osd_unstep_cmd },
+		{ "scrub commands", osd_step_scrub_cmds, NULL },
 		{ "messenger", osd_step_net, osd_unstep_net },
 		{ "heartbeat messenger", osd_step_hb, osd_unstep_hb },
 		{ "boot", osd_step_boot, osd_unstep_boot },

@@ -140,6 +140,7 @@ struct osd {
 	struct list_node early;     /* osd_items of messages that came before */
 	atomic_bool stopping;       /* no new client ops */
 	atomic_long txn_inflight;   /* queued transactions not yet committed */
+	atomic_int scrubs_active;   /* PG scrubs running (osd_max_scrubs; pg_scrub.c) */
 	/* peering: the newest up_thru asked of the monitors, and when */
 	_Atomic uint32_t alive_asked;
 	_Atomic uint64_t alive_asked_ns;

@@ -262,7 +262,7 @@ static void fill_stat(const struct pg *pg, const struct pg_snap *s, void *arg)
 	p = &c->m->pgs[c->m->npgs++];
 	p->pool = pg->id.pool;
 	p->ps = pg->id.ps;
-	p->state = s->mon_state;
+	p->state = s->mon_state | pg->scrub_pub.state;
 	p->reported_epoch = c->epoch;
 	p->nup = s->nup;
 	p->nacting = s->nacting;
@@ -276,6 +276,9 @@ static void fill_stat(const struct pg *pg, const struct pg_snap *s, void *arg)
 	p->num_rd_bytes = s->num_rd_bytes;
 	p->num_wr = s->num_wr;
 	p->num_wr_bytes = s->num_wr_bytes;
+	p->last_scrub_ns = pg->scrub_pub.last_scrub_ns;
+	p->last_deep_scrub_ns = pg->scrub_pub.last_deep_scrub_ns;
+	p->num_scrub_errors = pg->scrub_pub.errors;
 }
 
 void osd_send_pg_stats(struct osd *o)

@@ -26,6 +26,7 @@
 #include "osd/osd_hb.h"
 #include "osd/peering/peering.h"
 #include "osd/pg.h"
+#include "osd/pg_scrub.h"
 #include "store/store.h"
 
 struct osd_cmd_ent {
@@ -243,8 +244,10 @@ static int cmd_pg_query(struct osd *o, const struct osd_cmd_req *req, json_t **o
 	osdmap_pg_str(req->pgid, name, sizeof(name));
 	pthread_mutex_lock(&sh->lock);
 	pg = pg_lookup(sh, req->pgid);
-	if (pg)
+	if (pg) {
 		snap = pg->snap;
+		snap.mon_state |= snap.primary ? pg->scrub_pub.state : 0;
+	}
 	pthread_mutex_unlock(&sh->lock);
 	if (!pg) {
 		snprintf(status, slen, "pg %s is not on osd.%d", name, o->whoami);
@@ -253,6 +256,9 @@ static int cmd_pg_query(struct osd *o, const struct osd_cmd_req *req, json_t **o
 	pthread_mutex_lock(&o->map_lock); /* the epoch in the answer */
 	*out = query_json(o, name, &snap);
 	pthread_mutex_unlock(&o->map_lock);
+	if (*out && snap.primary)
+		json_object_set_new(*out, "scrub",
+		                    pg_scrub_query_json(o, req->pgid.pool, req->pgid.ps));
 	return *out ? 0 : -ENOMEM;
 }
 

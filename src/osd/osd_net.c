@@ -31,6 +31,7 @@
 #include "monc/monc.h"
 #include "osd/osd_hb.h"
 #include "osd/pg.h"
+#include "rados/osd_scrub_proto.h"
 
 #define TICK_MS 100
 
@@ -44,7 +45,8 @@ struct osd_inev {
 static bool is_osd_msg(uint16_t type)
 {
 	return type == OSD_MSG_OP || type == OSD_MSG_REPOP || type == OSD_MSG_REPOP_REPLY ||
-	       type == OSD_MSG_PEERING || type == OSD_MSG_PUSH;
+	       type == OSD_MSG_PEERING || type == OSD_MSG_PUSH ||
+	       (type >= OSD_MSG_SCRUB && type <= OSD_MSG_REPAIR_REPLY);
 }
 
 static bool can_fast(const struct msg *m, void *arg)
@@ -56,6 +58,10 @@ static bool can_fast(const struct msg *m, void *arg)
 /* The shard of a message's PG. */
 static struct osd_shard *msg_shard(struct osd *o, const struct msg *m)
 {
+	const struct osd_scrub_hdr *h = osd_scrub_msg_hdr(m);
+
+	if (h)
+		return osd_shard_of(o, h->pool, h->ps);
 	if (m->type == OSD_MSG_OP)
 		return osd_shard_of(o, ((const struct osd_msg_op *)(const void *)m)->pool,
 		                    ((const struct osd_msg_op *)(const void *)m)->ps);
@@ -268,6 +274,12 @@ struct msg_conn *osd_peer_conn(struct osd *o, int id, const struct osdmap *m)
 		memset(o->peers + o->npeers, 0, (cap - o->npeers) * sizeof(*o->peers));
 		o->npeers = cap;
 	}
+	if (o->peers[id].conn && msg_conn_is_closed(o->peers[id].conn)) {
+		/* closed under us (e.g. a connection race with the peer's new
+		 * incarnation): a session that can never send again */
+		msg_conn_put(o->peers[id].conn);
+		o->peers[id].conn = NULL;
+	}
 	if (o->peers[id].conn && o->peers[id].nonce != m->osds[id].nonce) {
 		if (msg_conn_peer_nonce(o->peers[id].conn) == m->osds[id].nonce) {
 			/* the new incarnation already reached us on this session:
@@ -310,7 +322,7 @@ static void on_tick(struct tmr *t, void *arg)
 	osd_map_tick(o);
 	osd_hb_tick(o);
 	if (atomic_load(&o->shards_ready))
-		osd_shards_tick(o);
+		osd_shards_tick(o); /* peering cores and scrubs */
 	if (now - o->last_stats_ns > (uint64_t)(every * 1e9) ||
 	    (o->stats_dirty && now - o->last_stats_ns > 1000000000ull)) {
 		o->stats_dirty = false;

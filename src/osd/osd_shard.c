@@ -25,6 +25,7 @@
 #include "rados/osd_proto.h"
 #include "store/store.h"
 #include "osd/pg.h"
+#include "osd/pg_scrub.h"
 
 unsigned osd_pg_shard(int64_t pool, uint32_t ps, unsigned nshards)
 {
@@ -156,6 +157,8 @@ static void handle_msg(struct osd_shard *sh, struct osd_item *it)
 		pg_handle_repop(sh, it);
 	} else if (m->type == OSD_MSG_PEERING || m->type == OSD_MSG_PUSH) {
 		pg_handle_peering(sh, it);
+	} else if (osd_scrub_msg_hdr(m)) {
+		pg_scrub_handle_msg(sh, it);
 	} else {
 		mem_free(it);
 		pg_handle_repop_reply(sh, m);
@@ -185,6 +188,7 @@ static void run_item(struct osd_shard *sh, struct osd_item *it)
 	case OSD_IT_TICK:
 		mem_free(it);
 		pg_core_tick(sh);
+		pg_scrub_tick(sh);
 		break;
 	}
 }
@@ -275,6 +279,7 @@ static void shard_destroy(struct osd_shard *sh)
 			sh->pgs[i] = pg->hnext;
 			pg_free(pg);
 		}
+	pg_scrub_shard_fini(sh);
 	osd_mapref_put(sh->map);
 	mem_free(sh->up_osds);
 	mem_free(sh->pgs);

@@ -33,7 +33,7 @@ enum osd_item_kind {
 	OSD_IT_MAP,       /* advance to map */
 	OSD_IT_APPLIED,   /* a transaction of pgid became readable */
 	OSD_IT_COMMITTED, /* ... became durable */
-	OSD_IT_TICK,      /* tick the PGs' peering cores */
+	OSD_IT_TICK,      /* tick the PGs' peering cores and scrubs */
 };
 
 struct osd_item {
@@ -148,6 +148,13 @@ struct pg_repin {
 	struct pg_repwait *waiters; /* primary (and resends) to answer */
 };
 
+/* A PG's scrub state as other threads read it (shard->lock; pg_scrub.c). */
+struct pg_scrub_pub {
+	uint64_t last_scrub_ns, last_deep_scrub_ns; /* wall clock, 0 never */
+	uint32_t errors;                            /* inconsistent objects */
+	uint32_t state;                             /* MON_PG_SCRUBBING/DEEP/REPAIR/INCONSISTENT */
+};
+
 struct pg {
 	struct osdmap_pg id;
 	char name[32];    /* "1.1f" */
@@ -181,6 +188,7 @@ struct pg {
 	struct list_node recov_held;   /* objects written by recovery, until applied */
 	bool kicking;                  /* pg_core_kick is running */
 	struct pg_snap snap;           /* shard->lock */
+	struct pg_scrub_pub scrub_pub; /* shard->lock; written by pg_scrub.c only */
 };
 
 struct osd_shard {
@@ -202,6 +210,7 @@ struct osd_shard {
 	int32_t *up_osds; /* the up OSDs of map up_epoch, ascending (peering) */
 	uint32_t n_up_osds, up_epoch;
 	char wbuf[64];
+	struct pg_scrubs *scrubs; /* pg_scrub.c: its table under lock, the rest shard thread */
 };
 
 #ifndef NDEBUG

@@ -9,6 +9,7 @@
 #include "common/enc.h"
 #include "common/mem.h"
 #include "rados/osd_proto.h"
+#include "rados/osd_scrub_proto.h"
 
 /* --- small types ----------------------------------------------------------- */
 
@@ -751,7 +752,7 @@ int osd_proto_register(struct msg_registry *reg)
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
+	return osd_scrub_proto_register(reg); /* 72-75: osd_scrub_proto.h */
 }
 
 /* --- payload encodings ----------------------------------------------------- */

@@ -37,7 +37,7 @@ enum osd_proto_type {
 	OSD_MSG_PING_REPLY = 69,  /* the answer, on the same connection */
 	OSD_MSG_PEERING = 70,     /* OSD -> OSD: a peering core message (not PUSH) */
 	OSD_MSG_PUSH = 71,        /* OSD -> OSD: a core PUSH + the object (data segment) */
-	                          /* 70-127: peering, recovery, scrub (later) */
+	                          /* 72-75: scrub (osd_scrub_proto.h); 76-127: later */
 };
 
 #define OSD_OPS_MAX   64          /* ops in one request */

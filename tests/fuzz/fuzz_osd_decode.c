@@ -9,6 +9,7 @@
 
 #include "common/enc.h"
 #include "osd/osd_codec.h"
+#include "osd/pg_scrub.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -68,11 +69,18 @@ static void log_key(const uint8_t *p, size_t n)
 		abort(); /* a parsed key prints back the same */
 }
 
+static void scrub_rec(const uint8_t *p, size_t n)
+{
+	struct pg_scrub_rec r;
+
+	pg_scrub_rec_decode(p, n, &r);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	switch (data[0] & 3) {
+	switch (data[0] % 5) {
 	case 0:
 		super(data + 1, size - 1);
 		break;
@@ -82,8 +90,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 2:
 		pg_info(data + 1, size - 1);
 		break;
-	default:
+	case 3:
 		log_key(data + 1, size - 1);
+		break;
+	default:
+		scrub_rec(data + 1, size - 1);
 		break;
 	}
 	return 0;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* tests/fuzz/fuzz_osd_proto.c - the OSD protocol's decoders: the six
- * messages (op, reply, repop, repop reply, ping, ping reply) through the
+ * messages (op, reply, repop, repop reply, ping, ping reply, peering, push,
+ * and scrub, scrub map, repair, repair reply: rados/osd_scrub_proto.h) through the
  * messenger registry (front and data segments as a receiver gets them) and
  * the payload encodings an OSD or a client decodes from op data. Byte 0 picks the decoder; for messages byte 1 says how many
  * of the remaining bytes (x 4, capped) form the data segment. */
@@ -91,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	if (data[0] < 128)
-		message((uint16_t)(OSD_MSG_OP + data[0] % 8), data + 1, size - 1);
+		message((uint16_t)(OSD_MSG_OP + data[0] % 12), data + 1, size - 1);
 	else
 		payload(data[0], data + 1, size - 1);
 	return 0;

@@ -2,7 +2,7 @@
 /* tools/sepia/cmd_tell.c - commands answered by one OSD rather than the
  * monitors (Ceph's `ceph tell osd.N ...` and `ceph pg PGID query`):
  *   sepia tell osd.N COMMAND...          status, dump_ops_in_flight, help, ...
- *   sepia pg PGID query|scrub|deep-scrub|repair
+ *   sepia pg PGID query|scrub|deep-scrub|repair|list-inconsistent
  * The OSD's address comes from the monitors' `osd dump`; `pg` first asks
  * them `pg map PGID` for the PG's acting primary. The command travels as
  * MON_MSG_COMMAND on a lossy connection to the OSD's messenger and the
@@ -241,7 +241,8 @@ int cli_cmd_tell(struct cli *cli, int argc, char **argv)
 
 bool cli_is_pg_osd_cmd(int argc, char **argv)
 {
-	static const char *const verbs[] = { "query", "scrub", "deep-scrub", "repair" };
+	static const char *const verbs[] = { "query", "scrub", "deep-scrub", "repair",
+		                             "list-inconsistent" };
 
 	if (argc < 3 || strcmp(argv[0], "pg") != 0)
 		return false;

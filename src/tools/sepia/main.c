@@ -27,14 +27,16 @@ static const struct cli_cmd cmds[] = {
 	  "      run a command on one OSD over the network (address from the OSD map):\n"
 	  "      status, dump_ops_in_flight, help, pg PGID query, ..." },
 	{ "pg", cli_cmd_pg_osd,
-	  "pg PGID query|scrub|deep-scrub|repair\n"
+	  "pg PGID query|scrub|deep-scrub|repair|list-inconsistent\n"
 	  "      ask the PG's acting primary (found with 'pg map PGID'): its state,\n"
-	  "      up/acting sets and info as JSON; scrub requests" },
+	  "      up/acting sets, info and scrub results as JSON; scrub and repair\n"
+	  "      requests; the objects the last scrub found inconsistent" },
 };
 
 /* Monitor commands, for --help; the monitors define what each accepts. */
 static const char *const mon_usage =
     "  status | -s                    cluster health, monitors, OSDs, pools\n"
+    "  health [detail]                HEALTH_OK/WARN/ERR and each check\n"
     "  mon stat | mon dump\n"
     "  osd tree | osd dump | osd stat\n"
     "  osd pool create POOL PG_NUM [SIZE] | osd pool ls [detail]\n"

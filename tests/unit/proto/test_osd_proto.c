@@ -301,7 +301,14 @@ static void test_pg_stats(void **state)
 		                          .up = { 4, 1 },
 		                          .num_objects = 3 };
 	s->pgs[1].state = MON_PG_ACTIVE | MON_PG_UNDERSIZED | MON_PG_DEGRADED;
+	s->pgs[1].state |= MON_PG_INCONSISTENT;
+	s->pgs[1].num_scrub_errors = 7; /* v2 */
+	s->pgs[1].last_deep_scrub_ns = 5;
 	b = (struct mon_msg_pg_stats *)(void *)round_trip(&s->m);
+	assert_int_equal(b->pgs[1].num_scrub_errors, 7);
+	assert_int_equal(b->pgs[1].last_deep_scrub_ns, 5);
+	assert_int_equal(b->pgs[0].num_scrub_errors, 0);
+	b->pgs[1].state &= ~(uint32_t)MON_PG_INCONSISTENT;
 	assert_int_equal(b->osd, 4);
 	assert_int_equal(b->npgs, 2);
 	assert_int_equal(b->pgs[0].nup, 2);
