@@ -125,10 +125,12 @@ class RadosCluster:
     def json(self, *words, **kw):
         return json.loads(self.ok(*words, fmt="json", **kw))
 
-    def create_pool(self, name, size, pg_num=16):
+    def create_pool(self, name, size, pg_num=16, min_size=1):
         self.ok("osd", "pool", "create", name, str(pg_num))
         self.ok("osd", "pool", "set", name, "min_size", "1")
         self.ok("osd", "pool", "set", name, "size", str(size))
+        if min_size != 1:
+            self.ok("osd", "pool", "set", name, "min_size", str(min_size))
         return name
 
     def osds_up(self):
@@ -182,4 +184,19 @@ class RadosCluster:
         hits = sorted((self.dir / "data" / "osd").glob(f"*-{i}"))
         assert hits, f"no store of osd.{i} under {self.dir}/data/osd"
         return hits[0]
+
+    def store_list(self, i):
+        """(collection, namespace, name, snap) of every object in osd.i's
+        store; the OSD must be stopped."""
+        r = subprocess.run([str(binary("sepia-store-tool")), "list", "--path",
+                            str(self.store_dir(i))], capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, f"sepia-store-tool list osd.{i}: {r.stderr}"
+        return [tuple(l.split("\t")) for l in r.stdout.splitlines() if l.count("\t") >= 2]
+
+    def store_get(self, i, coll, name, ns=""):
+        """An object's data from osd.i's stopped store: (exit code, bytes, stderr)."""
+        cmd = [str(binary("sepia-store-tool")), "get", "--path", str(self.store_dir(i)),
+               "--collection", coll, "--object", name] + (["--namespace", ns] if ns else [])
+        r = subprocess.run(cmd, capture_output=True, timeout=120)
+        return r.returncode, r.stdout, r.stderr.decode(errors="replace")
 

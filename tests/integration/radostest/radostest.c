@@ -400,6 +400,7 @@ static const struct rtest_cmd cmds[] = {
 	{ "list", rtest_cmd_list, 2, "OBJECTS NAMESPACES" },
 	{ "appender", rtest_cmd_appender, 1, "OBJ  (until stdin closes)" },
 	{ "limits", rtest_cmd_limits, 0, "" },
+	{ "serve", rtest_cmd_serve, 1, "OP_TIMEOUT  (ops from stdin, one a line)" },
 };
 
 static int usage(void)

@@ -41,5 +41,6 @@ rtest_cmd_fn rtest_cmd_sync, rtest_cmd_aio;        /* radostest.c */
 rtest_cmd_fn rtest_cmd_compound, rtest_cmd_atomic; /* radostest_ops.c */
 rtest_cmd_fn rtest_cmd_concurrent, rtest_cmd_list; /* radostest_ops.c */
 rtest_cmd_fn rtest_cmd_appender, rtest_cmd_limits; /* radostest_ops.c */
+rtest_cmd_fn rtest_cmd_serve;                      /* radostest_serve.c */
 
 #endif /* SEPIA_TESTS_RADOSTEST_H */
