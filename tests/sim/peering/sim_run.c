@@ -150,19 +150,46 @@ static void send_repops(struct sim *s, const struct sim_write *w, const struct p
 	}
 }
 
+/* The object's current version as the OSD would see it: its store with
+ * the transactions not yet committed applied (a push the core already
+ * counted as recovered may still be on its way to the disk). Returns
+ * whether the object exists. */
+static bool pending_version(const struct sim_osd *od, int pg, const char *key,
+                            struct pg_peer_eversion *v, bool exists)
+{
+	for (const struct sim_batch *b = od->pend; b; b = b->next) {
+		if (b->pg != pg)
+			continue;
+		for (size_t i = 0; i < b->a.n_ops; i++) {
+			const struct pg_peer_op *op = &b->a.ops[i];
+			bool put = op->kind == PG_PEER_OP_OBJ_WRITE;
+			if ((put || op->kind == PG_PEER_OP_OBJ_REMOVE) && !strcmp(op->key, key)) {
+				exists = put;
+				*v = put ? op->version : (struct pg_peer_eversion){ 0, 0 };
+			}
+		}
+		if (b->obj && !strcmp(b->key, key)) {
+			exists = !b->del;
+			*v = b->del ? (struct pg_peer_eversion){ 0, 0 } : b->v;
+		}
+	}
+	return exists;
+}
+
 void sim_client_write(struct sim *s, int pg, const char *key, int osd, bool del)
 {
 	struct pg_peer *core = s->osd[osd].pg[pg];
 	struct sim_obj *o = sim_obj_find(&s->osd[osd].st[pg], key);
+	struct pg_peer_eversion prior = o ? o->v : (struct pg_peer_eversion){ 0, 0 };
+	bool exists = pending_version(&s->osd[osd], pg, key, &prior, o != NULL);
 	uint64_t content = del ? 0 : s->next_content++;
 	struct pg_peer_entry e = { .op = del ? PG_PEER_LOG_DELETE : PG_PEER_LOG_MODIFY,
 		                   .key = (char *)key,
 		                   .aux = (uint8_t *)&content,
-		                   .aux_len = sizeof(content) };
-	if (del && !o)
+		                   .aux_len = sizeof(content),
+		                   .prior_version = prior };
+	if (del && !exists)
 		return;
-	if (o)
-		e.prior_version = o->v;
 	struct sim_batch *b = sim_batch_new(pg);
 	sim_arm(s);
 	int rc = pg_peer_write(core, &e, &b->a);
