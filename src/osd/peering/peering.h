@@ -99,6 +99,8 @@ struct pg_peer_info {
 	struct pg_peer_mapping cur;    /* the mapping at same_interval_since */
 	struct pg_peer_interval *past; /* owned, oldest first */
 	uint32_t n_past;
+	uint32_t created;   /* the PG's creation epoch; 0: maps are replayed from it */
+	uint32_t past_from; /* past and cur cover every epoch since; 0: since created */
 };
 
 /* One map, as the OSD sees it: the PG's mapping, the up_thru the monitors
@@ -228,10 +230,10 @@ void pg_peer_actions_fini(struct pg_peer_actions *a);
 
 /* ---- lifecycle ---- */
 /* What the store holds for this copy (borrowed, copied by create). A copy
- * that never existed passes info with only pool, ps and backfill_complete
- * (an empty history is complete) set, no log, no missing, and replays maps
- * from the PG's creation (or from the PG's last_epoch_clean as the monitors
- * know it). */
+ * that never existed passes info with only pool, ps, created (the PG's
+ * creation epoch) and backfill_complete (an empty history is complete) set,
+ * no log, no missing, and gets maps from any epoch on (the first one it is
+ * mapped in); intervals before it are learned from peers (README). */
 struct pg_peer_state {
 	const struct pg_peer_info *info;
 	const struct pg_peer_entry *log; /* version order */

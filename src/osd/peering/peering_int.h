@@ -14,8 +14,8 @@
 #include "osd/peering/peering.h"
 #include "osd/peering/peering_msg.h"
 
-#define PG_PEER_MSG_V  1 /* struct_v of every message */
-#define PG_PEER_INFO_V 1
+#define PG_PEER_MSG_V  1  /* struct_v of every message */
+#define PG_PEER_INFO_V 2  /* 2: created, past_from */
 #define PG_PEER_SELF   63 /* bit of the primary itself in a recovery's pending mask */
 
 /* The log in memory: entries in version order; tail is the newest trimmed
@@ -159,6 +159,8 @@ void pg_peer_set_state(struct pg_peer *p, uint32_t state, struct pg_peer_actions
 void pg_peer_block(struct pg_peer *p, enum pg_peer_phase ph, const char *why, int32_t osd,
                    struct pg_peer_actions *a);
 struct pg_peer_peer *pg_peer_find_peer(struct pg_peer *p, int32_t osd, size_t *idx);
+bool pg_peer_history_is_complete(const struct pg_peer_info *i);
+int pg_peer_learn_past(struct pg_peer_info *i, const struct pg_peer_info *from);
 bool pg_peer_in_acting(const struct pg_peer *p, int32_t osd);
 bool pg_peer_in_up(const struct pg_peer *p, int32_t osd);
 int pg_peer_fail(struct pg_peer *p, struct pg_peer_actions *a);

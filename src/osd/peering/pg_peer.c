@@ -12,7 +12,8 @@
  *      persisted (pg_peer_act_info refreshes them).
  *   I2 the missing set is sorted by key without duplicates.
  *   I3 past intervals are ordered, disjoint, and end before
- *      same_interval_since; none ends before last_epoch_clean.
+ *      same_interval_since; none ends before last_epoch_clean; none starts
+ *      before past_from (what this copy knows of the PG's history).
  *   I4 phase != PH_IDLE only on the primary of the current mapping
  *      (cur.acting[0] == whoami); peers[0] is the primary itself.
  *   I5 phase == PH_ACTIVE => cur.n_acting >= cur.min_size, and every acting
@@ -63,6 +64,7 @@ static void assert_peer_state(const struct pg_peer *p)
 		assert(strcmp(p->missing.it[i - 1].key, p->missing.it[i].key) < 0);
 	for (uint32_t i = 0; i < p->info.n_past; i++) {
 		assert(p->info.past[i].last < p->info.same_interval_since);
+		assert(p->info.past[i].first >= p->info.past_from);
 		assert(!i || p->info.past[i - 1].last < p->info.past[i].first);
 	}
 	assert(p->phase == PH_IDLE || (p->info.cur.n_acting && p->info.cur.acting[0] == p->whoami));
@@ -254,7 +256,9 @@ static int set_up_osds(struct pg_peer *p, const struct pg_peer_map *map)
 
 /* Records the interval that ends at last. It may have gone read-write only
  * if its primary saw the monitors record up_thru >= its first epoch: that
- * is asked for, and waited for, before every activation. */
+ * is asked for, and waited for, before every activation. The first interval
+ * of a copy created after the PG (past_from) may have begun earlier than
+ * this copy saw: its up_thru test proves nothing, it counts as read-write. */
 static int record_past(struct pg_peer_info *i, uint32_t last)
 {
 	const struct pg_peer_mapping *c = &i->cur;
@@ -269,7 +273,8 @@ static int record_past(struct pg_peer_info *i, uint32_t last)
 	pi->last = last;
 	pi->n_acting = c->n_acting;
 	memcpy(pi->acting, c->acting, c->n_acting * sizeof(c->acting[0]));
-	pi->maybe_went_rw = c->n_acting >= c->min_size && i->up_thru >= i->same_interval_since;
+	pi->maybe_went_rw = c->n_acting >= c->min_size && (i->up_thru >= i->same_interval_since ||
+	                                                   i->same_interval_since == i->past_from);
 	return 0;
 }
 
@@ -283,6 +288,46 @@ void pg_peer_prune_past(struct pg_peer_info *i)
 		return;
 	memmove(i->past, i->past + k, (i->n_past - k) * sizeof(*i->past));
 	i->n_past -= k;
+}
+
+bool pg_peer_history_is_complete(const struct pg_peer_info *i)
+{
+	return !i->past_from || i->past_from <= i->created || i->past_from <= i->last_epoch_clean;
+}
+
+/* Takes from `from` (another copy's info, same interval) the past intervals
+ * before our own past_from: `from` covers every epoch since its past_from
+ * up to our interval, so the union covers from the older bound. Its
+ * last_epoch_clean comes along (it pruned what ended before it). Returns
+ * 1 if something was learned, 0, -ENOMEM. */
+int pg_peer_learn_past(struct pg_peer_info *i, const struct pg_peer_info *from)
+{
+	uint32_t n = 0;
+	size_t cap = 0;
+	struct pg_peer_interval *v = NULL;
+	if (!from->same_interval_since || !i->past_from ||
+	    (from->past_from && from->past_from >= i->past_from))
+		return 0; /* it knows nothing (absent) or nothing older than we do */
+	for (uint32_t k = 0; k < from->n_past && from->past[k].first < i->past_from; k++)
+		n++;
+	size_t want = (size_t)n + i->n_past;
+	if (want && mem_grow(&v, sizeof(*v), &cap, want) < 0)
+		return -ENOMEM;
+	for (uint32_t k = 0; k < n; k++) {
+		v[k] = from->past[k];
+		if (v[k].last >= i->past_from)
+			v[k].last = i->past_from - 1; /* the rest is ours */
+	}
+	if (i->n_past)
+		memcpy(v + n, i->past, i->n_past * sizeof(*v));
+	mem_free(i->past);
+	i->past = v;
+	i->n_past = (uint32_t)want;
+	i->past_from = from->past_from;
+	if (from->last_epoch_clean > i->last_epoch_clean)
+		i->last_epoch_clean = from->last_epoch_clean;
+	pg_peer_prune_past(i);
+	return 1;
 }
 
 static void reset_interval_state(struct pg_peer *p)
@@ -307,6 +352,9 @@ static void new_interval(struct pg_peer *p, const struct pg_peer_map *map,
 		pg_peer_fail(p, a);
 		return;
 	}
+	if (!had) /* a new copy: it knows nothing before this map */
+		p->info.past_from =
+		    p->info.created && map->epoch > p->info.created ? map->epoch : 0;
 	p->info.same_interval_since = map->epoch;
 	p->info.cur = map->m;
 	p->info.up_thru = map->primary_up_thru;

@@ -209,6 +209,8 @@ void pg_peer_info_encode(struct enc *e, const struct pg_peer_info *i)
 		enc_bool(e, pi->maybe_went_rw);
 		enc_osds(e, pi->n_acting, pi->acting);
 	}
+	enc_u32(e, i->created); /* v2 */
+	enc_u32(e, i->past_from);
 	enc_end(e, b);
 }
 
@@ -221,13 +223,16 @@ static int dec_past(struct dec *d, struct pg_peer_info *i)
 		    (rc = dec_bool(d, &pi->maybe_went_rw)))
 			break;
 		rc = dec_osds(d, &pi->n_acting, pi->acting, PG_PEER_MAX_SIZE);
-		if (rc == 0 && pi->first > pi->last)
-			rc = -EBADMSG;
+		if (rc == 0 && (pi->first > pi->last || pi->last >= i->same_interval_since ||
+		                (k && pi[-1].last >= pi->first)))
+			rc = -EBADMSG; /* ordered, disjoint, before the interval (I3) */
 	}
 	return rc;
 }
 
-static int dec_info_body(struct dec *d, struct pg_peer_info *i)
+/* v1 (before created and past_from) decodes with both 0: such a copy
+ * replayed maps from the PG's creation, its history is complete. */
+static int dec_info_body(struct dec *d, uint8_t v, struct pg_peer_info *i)
 {
 	int rc;
 	if ((rc = dec_s64(d, &i->pool)) || (rc = dec_u32(d, &i->ps)) ||
@@ -240,7 +245,13 @@ static int dec_info_body(struct dec *d, struct pg_peer_info *i)
 		return rc;
 	if (pg_peer_ev_cmp(i->log_tail, i->last_update) > 0)
 		return -EBADMSG;
-	return dec_past(d, i);
+	if ((rc = dec_past(d, i)) || v < 2)
+		return rc;
+	if ((rc = dec_u32(d, &i->created)) || (rc = dec_u32(d, &i->past_from)))
+		return rc;
+	if (i->past_from && i->n_past && i->past[0].first < i->past_from)
+		return -EBADMSG;
+	return 0;
 }
 
 int pg_peer_info_decode(struct dec *d, struct pg_peer_info *i)
@@ -250,7 +261,7 @@ int pg_peer_info_decode(struct dec *d, struct pg_peer_info *i)
 	memset(i, 0, sizeof(*i));
 	int rc = dec_begin(d, PG_PEER_INFO_V, &v, &body);
 	if (rc == 0)
-		rc = dec_info_body(&body, i);
+		rc = dec_info_body(&body, v, i);
 	if (rc < 0) {
 		pg_peer_info_fini(i);
 		return rc;

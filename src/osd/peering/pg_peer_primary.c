@@ -12,6 +12,7 @@
 #include "osd/peering/peering_int.h"
 
 static const char WHY_DOWN[] = "a past interval that may have gone read-write has no survivor";
+static const char WHY_HISTORY[] = "no copy that answered knows the PG's history back far enough";
 static const char WHY_NOLOG[] = "no complete copy that the log can bring up to date";
 static const char WHY_UNFOUND[] = "objects without any complete copy";
 static const char WHY_MIN[] = "fewer usable copies than min_size";
@@ -68,8 +69,34 @@ static void add_peer(struct pg_peer *p, int32_t osd)
 	pe->up = pg_peer_osd_is_up(p, osd);
 }
 
+static void send_query(struct pg_peer *p, struct pg_peer_peer *pe, struct pg_peer_actions *a)
+{
+	struct pg_peer_msg m;
+	pg_peer_msg_header(p, &m, PG_PEER_MSG_QUERY);
+	pg_peer_act_send(a, pe->osd, &m);
+}
+
+/* Adds the acting OSDs of every past interval to the query set, newest
+ * first, and queries the new ones that are up (a NULL: the first round,
+ * sent by the caller). */
+static void add_past_peers(struct pg_peer *p, struct pg_peer_actions *a)
+{
+	for (uint32_t k = p->info.n_past; k-- > 0;) {
+		const struct pg_peer_interval *pi = &p->info.past[k];
+		for (uint8_t i = 0; i < pi->n_acting; i++) {
+			size_t n = p->n_peers;
+			if (pi->acting[i] < 0)
+				continue;
+			add_peer(p, pi->acting[i]);
+			if (a && p->n_peers > n && p->peers[n].up)
+				send_query(p, &p->peers[n], a);
+		}
+	}
+}
+
 /* Everyone who may hold data of the PG: the up and acting sets and the
- * acting sets of every past interval since the last clean epoch. */
+ * acting sets of every past interval since the last clean epoch (those
+ * this copy knows; the answers may teach it older ones: learn_history). */
 static int build_query_set(struct pg_peer *p)
 {
 	const struct pg_peer_mapping *c = &p->info.cur;
@@ -82,17 +109,8 @@ static int build_query_set(struct pg_peer *p)
 		add_peer(p, c->acting[i]);
 	for (uint8_t i = 0; i < c->n_up; i++)
 		add_peer(p, c->up[i]);
-	for (uint32_t k = p->info.n_past; k-- > 0;)
-		for (uint8_t i = 0; i < p->info.past[k].n_acting; i++)
-			add_peer(p, p->info.past[k].acting[i]);
+	add_past_peers(p, NULL);
 	return 0;
-}
-
-static void send_query(struct pg_peer *p, struct pg_peer_peer *pe, struct pg_peer_actions *a)
-{
-	struct pg_peer_msg m;
-	pg_peer_msg_header(p, &m, PG_PEER_MSG_QUERY);
-	pg_peer_act_send(a, pe->osd, &m);
 }
 
 static void query_pending(struct pg_peer *p, struct pg_peer_actions *a)
@@ -176,6 +194,23 @@ out_free:
 	return rc == -EINVAL ? -EBADMSG : rc;
 }
 
+/* A copy that knows older history than ours (a new copy knows nothing
+ * before the map it was created in): take its past intervals, persist
+ * them, and query the acting OSDs of those we did not know. */
+static void learn_history(struct pg_peer *p, const struct pg_peer_info *from,
+                          struct pg_peer_actions *a)
+{
+	int rc = pg_peer_learn_past(&p->info, from);
+	if (rc < 0) {
+		pg_peer_fail(p, a);
+		return;
+	}
+	if (rc == 0)
+		return;
+	add_past_peers(p, a);
+	pg_peer_act_info(p, a);
+}
+
 static int merge_one(struct pg_peer *p, size_t i);
 
 void pg_peer_on_info(struct pg_peer *p, const struct pg_peer_msg *m, struct pg_peer_actions *a)
@@ -184,6 +219,8 @@ void pg_peer_on_info(struct pg_peer *p, const struct pg_peer_msg *m, struct pg_p
 	struct pg_peer_peer *pe = pg_peer_find_peer(p, m->from, &i);
 	if (p->phase == PH_IDLE || !pe || pe->responded || !i)
 		return;
+	if (p->phase != PH_ACTIVE && p->phase != PH_ACTIVATING)
+		learn_history(p, &m->info, a);
 	int rc = take_info(pe, m);
 	if (rc < 0) {
 		if (rc == -ENOMEM)
@@ -238,6 +275,27 @@ static bool check_down(struct pg_peer *p, struct pg_peer_actions *a)
 		}
 	}
 	return false;
+}
+
+/* History: the primary must know every interval since the PG was created
+ * or last clean before it can tell which ones may have gone read-write.
+ * A copy created after that (the OSD gets maps from then on only) learns
+ * the older intervals from the answers (learn_history). If no answer knows
+ * them, nobody in the query set is known to hold the PG: ask every up OSD
+ * (those that do not hold it answer empty) and wait, `down`, until one that
+ * knows answers. */
+static bool check_history(struct pg_peer *p, struct pg_peer_actions *a)
+{
+	if (pg_peer_history_is_complete(&p->info))
+		return false;
+	for (size_t k = 0; k < p->n_up_osds; k++) {
+		size_t n = p->n_peers;
+		add_peer(p, p->up_osds[k]);
+		if (p->n_peers > n)
+			send_query(p, &p->peers[n], a);
+	}
+	pg_peer_block(p, PH_DOWN, WHY_HISTORY, PG_PEER_NONE, a);
+	return true;
 }
 
 /* Is peer i a better source of the authoritative log than peer b? The
@@ -413,7 +471,7 @@ static void activate(struct pg_peer *p, struct pg_peer_actions *a);
 static void decide(struct pg_peer *p, struct pg_peer_actions *a)
 {
 	const struct pg_peer_mapping *c = &p->info.cur;
-	if (check_down(p, a))
+	if (check_history(p, a) || check_down(p, a))
 		return;
 	if (!choose_auth(p)) {
 		pg_peer_block(p, PH_INCOMPLETE, WHY_NOLOG, PG_PEER_NONE, a);
@@ -493,9 +551,7 @@ static void build_activate(struct pg_peer *p, struct pg_peer_peer *pe, struct pg
 	struct enc e;
 	size_t first = 0;
 	pg_peer_msg_header(p, &m, PG_PEER_MSG_ACTIVATE);
-	m.info = p->info;
-	m.info.past = NULL;
-	m.info.n_past = 0;
+	m.info = p->info; /* with the past intervals: a new replica learns them */
 	m.backfill = pe->role == ROLE_BACKFILL;
 	m.truncate = m.backfill ? p->log.tail : pe->div;
 	while (first < p->log.n && pg_peer_ev_cmp(p->log.e[first].version, m.truncate) <= 0)

@@ -96,6 +96,8 @@ int pg_peer_on_activate(struct pg_peer *p, const struct pg_peer_msg *m, struct p
 		}
 		if (m->info.history_les > p->info.history_les)
 			p->info.history_les = m->info.history_les;
+		if (pg_peer_learn_past(&p->info, &m->info) < 0)
+			return pg_peer_fail(p, a);
 		if (m->info.last_epoch_clean > p->info.last_epoch_clean)
 			p->info.last_epoch_clean = m->info.last_epoch_clean;
 		pg_peer_prune_past(&p->info);

@@ -3,7 +3,10 @@
  * seed of any that breaks an invariant, with its replay line.
  *
  *   sim_peering [--seeds N] [--first SEED] [--seed SEED] [--steps M] [--verbose]
+ *               [--full-history] (old model: every OSD holds every PG since its
+ *                                 creation and replays maps from there)
  *               [--corpus DIR]   (writes one message of each type: fuzz seeds)
+ *   sim_peering --scenario NAME|all [--verbose]   (scripted runs: sim_scenario.c)
  * SEPIA_SIM_SEED=SEED replays one seed, like --seed. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,13 +19,15 @@
 struct args {
 	uint64_t seeds, first;
 	bool one;
+	const char *scenario; /* a name, or "all" */
 	struct sim_opts o;
 };
 
 static int usage(void)
 {
 	fprintf(stderr, "usage: sim_peering [--seeds N] [--first SEED] [--seed SEED]"
-	                " [--steps M] [--verbose] [--corpus DIR]\n");
+	                " [--steps M] [--verbose] [--full-history] [--corpus DIR]\n"
+	                "       sim_peering --scenario NAME|all [--verbose]\n");
 	return 2;
 }
 
@@ -40,6 +45,8 @@ static int parse(int argc, char **argv, struct args *a)
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(argv[i], "--verbose")) {
 			a->o.verbose = true;
+		} else if (!strcmp(argv[i], "--full-history")) {
+			a->o.full_history = true;
 		} else if (!v) {
 			return -1;
 		} else if (!strcmp(argv[i], "--seeds")) {
@@ -48,6 +55,8 @@ static int parse(int argc, char **argv, struct args *a)
 			a->first = strtoull(v, NULL, 0), i++;
 		} else if (!strcmp(argv[i], "--seed")) {
 			a->first = strtoull(v, NULL, 0), a->one = true, i++;
+		} else if (!strcmp(argv[i], "--scenario")) {
+			a->scenario = v, i++;
 		} else if (!strcmp(argv[i], "--corpus")) {
 			a->o.corpus = v, i++;
 		} else if (!strcmp(argv[i], "--steps")) {
@@ -61,15 +70,36 @@ static int parse(int argc, char **argv, struct args *a)
 	return 0;
 }
 
+static int run_scenarios(const struct args *a)
+{
+	int failed = 0;
+	for (size_t i = 0; sim_scenarios[i]; i++) {
+		struct sim s;
+		const char *name = sim_scenarios[i];
+		if (strcmp(a->scenario, "all") && strcmp(a->scenario, name))
+			continue;
+		int rc = sim_scenario(name, &a->o, &s);
+		printf("sim_peering: scenario %s: %s at t=%" PRIu64 " ms, %" PRIu64
+		       " steps, %" PRIu64 " acked writes, %" PRIu64 " histories learned%s%s\n",
+		       name, rc < 0 ? "FAIL" : "ok", s.now, s.steps, s.stats_acks, s.stats_learned,
+		       rc < 0 ? ": " : "", rc < 0 ? s.failure : "");
+		failed += rc < 0;
+		sim_fini(&s);
+	}
+	return failed ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct args a = { 0 };
-	uint64_t totals[7] = { 0 };
+	uint64_t totals[9] = { 0 };
 	int failed = 0;
 	clock_t t0 = clock();
 
 	if (parse(argc, argv, &a) < 0)
 		return usage();
+	if (a.scenario)
+		return run_scenarios(&a);
 	printf("sim_peering: %" PRIu64 " seed(s) from %" PRIu64 ", %" PRIu64
 	       " faulty steps each (replay one: --seed S --steps M)\n",
 	       a.seeds, a.first, a.o.steps);
@@ -81,8 +111,9 @@ int main(int argc, char **argv)
 			failed++;
 			printf("sim_peering: FAIL seed %" PRIu64 " at t=%" PRIu64
 			       " ms step %" PRIu64 ": %s\n  replay: sim_peering --seed %" PRIu64
-			       " --steps %" PRIu64 " --verbose\n",
-			       seed, s.now, s.steps, s.failure, seed, a.o.steps);
+			       " --steps %" PRIu64 "%s --verbose\n",
+			       seed, s.now, s.steps, s.failure, seed, a.o.steps,
+			       a.o.full_history ? " --full-history" : "");
 			fflush(stdout);
 		}
 		totals[0] += s.steps;
@@ -92,12 +123,15 @@ int main(int argc, char **argv)
 		totals[4] += s.stats_crashes;
 		totals[5] += s.stats_epochs;
 		totals[6] += s.stats_enomem;
+		totals[7] += s.stats_learned;
+		totals[8] += s.stats_probes;
 		sim_fini(&s);
 	}
 	printf("sim_peering: %d failed; %" PRIu64 " steps, %" PRIu64 " acked writes, %" PRIu64
 	       " reads, %" PRIu64 " pushes, %" PRIu64 " crashes, %" PRIu64 " map epochs, %" PRIu64
-	       " injected ENOMEM, %.1f s cpu\n",
+	       " injected ENOMEM, %" PRIu64 " histories learned, %" PRIu64
+	       " asked every up OSD, %.1f s cpu\n",
 	       failed, totals[0], totals[1], totals[2], totals[3], totals[4], totals[5], totals[6],
-	       (double)(clock() - t0) / CLOCKS_PER_SEC);
+	       totals[7], totals[8], (double)(clock() - t0) / CLOCKS_PER_SEC);
 	return failed ? 1 : 0;
 }

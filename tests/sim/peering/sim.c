@@ -101,7 +101,12 @@ static void perm_init(struct sim *s)
 static struct pg_peer *load_core(struct sim *s, int osd, int pg)
 {
 	struct sim_pgstore *st = &s->osd[osd].st[pg];
-	struct pg_peer_info info = { .pool = 1, .ps = (uint32_t)pg, .backfill_complete = true };
+	/* a new copy: the PG was created in epoch 1 (full_history: the old
+	 * contract, created 0, the copy replays every map since then) */
+	struct pg_peer_info info = { .pool = 1,
+		                     .ps = (uint32_t)pg,
+		                     .backfill_complete = true,
+		                     .created = s->o.full_history ? 0 : 1 };
 	struct pg_peer_state ps = { .info = &info,
 		                    .log = st->log,
 		                    .n_log = st->n_log,
@@ -163,14 +168,17 @@ void sim_osd_restart(struct sim *s, int osd)
 		                 .kind = MON_MARK_UP,
 		                 .osd = osd };
 	od->alive = true;
-	od->epoch = UINT32_MAX;
+	od->epoch = s->o.full_history ? UINT32_MAX : od->sb_epoch;
 	for (int pg = 0; pg < s->n_pgs; pg++) {
+		if (!s->o.full_history && !od->st[pg].info)
+			continue; /* not held: created again if a replayed map maps it here */
 		od->pg[pg] = load_core(s, osd, pg);
 		if (!od->pg[pg])
 			return;
 		if (pg_peer_epoch(od->pg[pg]) < od->epoch)
 			od->epoch = pg_peer_epoch(od->pg[pg]);
 	}
+	od->done_epoch = od->epoch;
 	od->next_tick = s->now + SIM_TICK_MS;
 	sim_osd_catch_up(s, osd);
 	sim_mon_push(s, &ev);
@@ -189,13 +197,32 @@ static void abandon_writes(struct sim *s, int osd, int pg)
 	}
 }
 
+static bool is_mapped(const struct pg_peer_mapping *m, int osd)
+{
+	for (uint8_t i = 0; i < m->n_up; i++)
+		if (m->up[i] == osd)
+			return true;
+	for (uint8_t i = 0; i < m->n_acting; i++)
+		if (m->acting[i] == osd)
+			return true;
+	return false;
+}
+
+/* Delivers every map the OSD has not processed. A PG it does not hold is
+ * created at the first epoch that maps it here (unless full_history: then
+ * every copy exists from the PG's creation). */
 void sim_osd_catch_up(struct sim *s, int osd)
 {
 	struct sim_osd *od = &s->osd[osd];
 	od->map_at = 0;
 	while (od->alive && od->epoch + 1 < s->n_maps && !s->failure[0]) {
 		const struct sim_map *m = &s->maps[++od->epoch];
-		for (int pg = 0; pg < s->n_pgs; pg++) {
+		for (int pg = 0; pg < s->n_pgs && !s->failure[0]; pg++) {
+			if (!od->pg[pg] && is_mapped(&m->m[pg], osd))
+				od->pg[pg] =
+				    load_core(s, osd, pg); /* a new copy, from this epoch */
+			if (!od->pg[pg])
+				continue;
 			struct pg_peer_map pm = { .epoch = m->epoch,
 				                  .m = m->m[pg],
 				                  .up_osds = m->up_osds,
@@ -212,6 +239,7 @@ void sim_osd_catch_up(struct sim *s, int osd)
 			sim_submit(s, osd, b);
 			abandon_writes(s, osd, pg);
 		}
+		od->done_epoch = od->epoch;
 	}
 }
 
@@ -282,6 +310,7 @@ void sim_submit(struct sim *s, int osd, struct sim_batch *b)
 		sim_batch_free(b);
 		return;
 	}
+	b->done_epoch = od->done_epoch;
 	b->at = s->now + sim_rand(s, 8);
 	if (od->pend_tail && od->pend_tail->at > b->at)
 		b->at = od->pend_tail->at;
@@ -340,7 +369,6 @@ void sim_mon_apply(struct sim *s, size_t i)
 
 void sim_init(struct sim *s, uint64_t seed, const struct sim_opts *o)
 {
-	struct sim_map m;
 	memset(s, 0, sizeof(*s));
 	s->o = *o;
 	s->seed = s->rng = seed;
@@ -355,8 +383,15 @@ void sim_init(struct sim *s, uint64_t seed, const struct sim_opts *o)
 	s->max_delay = 5 + (uint32_t)sim_rand(s, 40);
 	s->enomem_pct = sim_rand(s, 2) ? (uint32_t)sim_rand(s, 3) : 0;
 	s->faults = s->clients = true;
-	s->next_wid = s->next_content = 1;
 	perm_init(s);
+	sim_start(s);
+}
+
+/* Epoch 1: the PGs are created, every OSD up and in. */
+void sim_start(struct sim *s)
+{
+	struct sim_map m;
+	s->next_wid = s->next_content = 1;
 	memset(&m, 0, sizeof(m));
 	for (int i = 0; i < s->n_osds; i++)
 		m.up[i] = m.in[i] = true;
@@ -368,7 +403,7 @@ void sim_init(struct sim *s, uint64_t seed, const struct sim_opts *o)
 		s->osd[i].epoch = 0;
 		s->osd[i].alive = true;
 		s->osd[i].next_tick = 1 + sim_rand(s, SIM_TICK_MS);
-		for (int pg = 0; pg < s->n_pgs; pg++)
+		for (int pg = 0; pg < s->n_pgs && s->o.full_history; pg++)
 			s->osd[i].pg[pg] = load_core(s, i, pg);
 		sim_osd_catch_up(s, i);
 	}

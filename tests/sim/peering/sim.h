@@ -68,13 +68,19 @@ struct sim_batch {
 	int ack_to;
 	uint32_t ack_interval;
 	uint64_t commit_wid; /* primary: its own part of write commit_wid */
+	uint32_t done_epoch; /* the OSD had fully processed this map when it was made */
 	struct sim_batch *next;
 };
 
+/* od->pg[pg] is NULL while the OSD does not hold the PG: by default an OSD
+ * creates its copy when a map first puts it in the PG's up or acting set,
+ * and that copy sees maps from that epoch on only (no history before it). */
 struct sim_osd {
 	bool alive;
-	uint32_t epoch;  /* maps processed */
-	uint64_t map_at; /* catch up with the monitor then (0: nothing to do) */
+	uint32_t epoch;      /* maps processed (the one being processed, in catch-up) */
+	uint32_t done_epoch; /* maps fully processed */
+	uint32_t sb_epoch;   /* durable: every copy created up to this epoch is stored */
+	uint64_t map_at;     /* catch up with the monitor then (0: nothing to do) */
 	uint64_t next_tick;
 	struct pg_peer *pg[SIM_MAX_PGS];
 	struct sim_pgstore st[SIM_MAX_PGS];
@@ -133,6 +139,7 @@ struct sim_known {
 struct sim_opts {
 	uint64_t steps; /* events in the faulty phase */
 	bool verbose;
+	bool full_history;  /* the old model: every OSD holds every PG from its creation */
 	const char *corpus; /* write one message of each type there (fuzz seeds) */
 };
 
@@ -164,15 +171,22 @@ struct sim {
 	bool doomed[SIM_MAX_OSDS]; /* a core broke: the OSD restarts after this step */
 	uint64_t stats_enomem;
 	bool faults, clients;
+	bool scripted; /* sim_scenario.c drives faults and clients itself */
 	uint64_t next_chaos, next_wid, next_content;
 	uint32_t dumped; /* message types written to o.corpus */
 	uint64_t stats_acks, stats_reads, stats_pushes, stats_crashes, stats_epochs;
+	/* history: copies that learned older intervals from a peer, primaries
+	 * that had to ask every up OSD for it */
+	uint64_t stats_learned, stats_probes;
+	uint32_t seen_from[SIM_MAX_PGS][SIM_MAX_OSDS]; /* past_from last seen */
+	bool seen_probe[SIM_MAX_PGS][SIM_MAX_OSDS];
 	char failure[512];
 };
 
 /* sim.c: cluster, monitor, OSD lifecycle */
 uint64_t sim_rand(struct sim *s, uint64_t n);
 void sim_init(struct sim *s, uint64_t seed, const struct sim_opts *o);
+void sim_start(struct sim *s);
 void sim_fini(struct sim *s);
 const struct sim_map *sim_latest(const struct sim *s);
 void sim_publish(struct sim *s, struct sim_map *m);
@@ -197,6 +211,13 @@ void sim_dump_seed(struct sim *s, uint8_t mode, const char *name, const void *p,
 /* sim_run.c */
 int sim_run(uint64_t seed, const struct sim_opts *o, struct sim *s);
 void sim_deliver(struct sim *s, size_t i);
+void sim_step(struct sim *s);
+void sim_client_write(struct sim *s, int pg, const char *key, int osd, bool del);
+void sim_dump(struct sim *s);
+
+/* sim_scenario.c: scripted runs of situations the random runs rarely reach */
+int sim_scenario(const char *name, const struct sim_opts *o, struct sim *s);
+extern const char *const sim_scenarios[];
 
 /* sim_check.c */
 bool sim_fail(struct sim *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -152,13 +152,30 @@ void sim_check_read(struct sim *s, int pg, const char *key, const struct sim_obj
 		*k = (struct sim_known){ .v = o->v, .set = true };
 }
 
+/* Counts how often the history of new copies is learned (statistics). */
+static void note_history(struct sim *s, int o, int pg)
+{
+	const struct pg_peer *p = s->osd[o].pg[pg];
+	const struct pg_peer_info *info = pg_peer_get_info(p);
+	const char *why = pg_peer_reason(p, NULL);
+	bool probe = why && !strncmp(why, "no copy that answered knows", 27);
+	if (info->past_from < s->seen_from[pg][o])
+		s->stats_learned++;
+	s->seen_from[pg][o] = info->past_from;
+	if (probe && !s->seen_probe[pg][o])
+		s->stats_probes++;
+	s->seen_probe[pg][o] = probe;
+}
+
 void sim_check_step(struct sim *s)
 {
 	for (int pg = 0; pg < s->n_pgs; pg++) {
 		int first = -1;
 		for (int o = 0; o < s->n_osds; o++) {
 			struct pg_peer *p = s->osd[o].pg[pg];
-			if (!s->osd[o].alive || !pg_peer_is_active(p))
+			if (s->osd[o].alive && p)
+				note_history(s, o, pg);
+			if (!s->osd[o].alive || !p || !pg_peer_is_active(p))
 				continue;
 			const struct pg_peer_mapping *m = pg_peer_get_mapping(p);
 			const struct pg_peer_info *info = pg_peer_get_info(p);

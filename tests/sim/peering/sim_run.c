@@ -35,6 +35,15 @@ static void deliver_peer(struct sim *s, struct sim_msg *m)
 		    (unsigned long long)pm.info.log_tail.v, pm.info.backfill_complete);
 	struct sim_batch *b = sim_batch_new(m->pg);
 	b->content = m->content;
+	if (!od->pg[m->pg]) {
+		/* not held here: a query gets an empty answer, the rest is dropped */
+		if (pm.type == PG_PEER_MSG_QUERY &&
+		    pg_peer_reply_absent(m->to, od->epoch, &pm, &b->a) < 0)
+			sim_fail(s, "osd.%d pg %d: reply_absent failed", m->to, m->pg);
+		sim_submit(s, m->to, b);
+		pg_peer_msg_fini(&pm);
+		return;
+	}
 	sim_arm(s);
 	rc = pg_peer_handle(od->pg[m->pg], &pm, &b->a);
 	rc = sim_disarm(s, m->to, m->pg, rc);
@@ -52,6 +61,8 @@ static void deliver_repop(struct sim *s, struct sim_msg *m)
 		return;
 	if (m->epoch > od->epoch)
 		sim_osd_catch_up(s, m->to);
+	if (!od->pg[m->pg])
+		return; /* not held: no ack */
 	struct sim_batch *b = sim_batch_new(m->pg);
 	sim_arm(s);
 	int rc = pg_peer_replica_write(od->pg[m->pg], m->interval, &m->entry, m->trim_to, &b->a);
@@ -139,19 +150,46 @@ static void send_repops(struct sim *s, const struct sim_write *w, const struct p
 	}
 }
 
-static void client_write(struct sim *s, int pg, const char *key, int osd, bool del)
+/* The object's current version as the OSD would see it: its store with
+ * the transactions not yet committed applied (a push the core already
+ * counted as recovered may still be on its way to the disk). Returns
+ * whether the object exists. */
+static bool pending_version(const struct sim_osd *od, int pg, const char *key,
+                            struct pg_peer_eversion *v, bool exists)
+{
+	for (const struct sim_batch *b = od->pend; b; b = b->next) {
+		if (b->pg != pg)
+			continue;
+		for (size_t i = 0; i < b->a.n_ops; i++) {
+			const struct pg_peer_op *op = &b->a.ops[i];
+			bool put = op->kind == PG_PEER_OP_OBJ_WRITE;
+			if ((put || op->kind == PG_PEER_OP_OBJ_REMOVE) && !strcmp(op->key, key)) {
+				exists = put;
+				*v = put ? op->version : (struct pg_peer_eversion){ 0, 0 };
+			}
+		}
+		if (b->obj && !strcmp(b->key, key)) {
+			exists = !b->del;
+			*v = b->del ? (struct pg_peer_eversion){ 0, 0 } : b->v;
+		}
+	}
+	return exists;
+}
+
+void sim_client_write(struct sim *s, int pg, const char *key, int osd, bool del)
 {
 	struct pg_peer *core = s->osd[osd].pg[pg];
 	struct sim_obj *o = sim_obj_find(&s->osd[osd].st[pg], key);
+	struct pg_peer_eversion prior = o ? o->v : (struct pg_peer_eversion){ 0, 0 };
+	bool exists = pending_version(&s->osd[osd], pg, key, &prior, o != NULL);
 	uint64_t content = del ? 0 : s->next_content++;
 	struct pg_peer_entry e = { .op = del ? PG_PEER_LOG_DELETE : PG_PEER_LOG_MODIFY,
 		                   .key = (char *)key,
 		                   .aux = (uint8_t *)&content,
-		                   .aux_len = sizeof(content) };
-	if (del && !o)
+		                   .aux_len = sizeof(content),
+		                   .prior_version = prior };
+	if (del && !exists)
 		return;
-	if (o)
-		e.prior_version = o->v;
 	struct sim_batch *b = sim_batch_new(pg);
 	sim_arm(s);
 	int rc = pg_peer_write(core, &e, &b->a);
@@ -201,7 +239,7 @@ static void client_op(struct sim *s)
 		return;
 	int osd = m->m[pg].acting[0];
 	struct sim_osd *od = &s->osd[osd];
-	if (!od->alive || write_in_flight(s, pg, key, osd))
+	if (!od->alive || !od->pg[pg] || write_in_flight(s, pg, key, osd))
 		return;
 	uint64_t dice = sim_rand(s, 100);
 	if (dice < 30) {
@@ -211,7 +249,7 @@ static void client_op(struct sim *s)
 		s->stats_reads++;
 		return;
 	}
-	client_write(s, pg, key, osd, dice < 38);
+	sim_client_write(s, pg, key, osd, dice < 38);
 }
 
 static int pick_osd(struct sim *s, bool alive)
@@ -279,7 +317,7 @@ static bool all_clean(struct sim *s)
 		if (!m->m[pg].n_acting)
 			return false;
 		struct pg_peer *p = s->osd[m->m[pg].acting[0]].pg[pg];
-		if (pg_peer_state(p) != (PG_PEER_ST_ACTIVE | PG_PEER_ST_CLEAN))
+		if (!p || pg_peer_state(p) != (PG_PEER_ST_ACTIVE | PG_PEER_ST_CLEAN))
 			return false;
 	}
 	return true;
@@ -302,7 +340,9 @@ static void heal(struct sim *s)
 
 static void chaos(struct sim *s)
 {
-	if (s->faults) {
+	if (s->scripted) {
+		s->next_chaos = s->now + 1000;
+	} else if (s->faults) {
 		s->next_chaos = s->now + 1 + sim_rand(s, 10);
 		if (sim_rand(s, 100) < 8)
 			fault(s);
@@ -319,6 +359,8 @@ static void tick(struct sim *s, int osd)
 	struct sim_osd *od = &s->osd[osd];
 	od->next_tick = s->now + SIM_TICK_MS;
 	for (int pg = 0; pg < s->n_pgs; pg++) {
+		if (!od->pg[pg])
+			continue;
 		struct sim_batch *b = sim_batch_new(pg);
 		sim_arm(s);
 		int rc = pg_peer_tick(od->pg[pg], &b->a);
@@ -330,7 +372,7 @@ static void tick(struct sim *s, int osd)
 }
 
 /* Runs the earliest event. */
-static void step(struct sim *s)
+void sim_step(struct sim *s)
 {
 	uint64_t t = s->next_chaos;
 	int kind = 0, who = 0;
@@ -387,6 +429,8 @@ static void dump_pg(struct sim *s, int pg)
 	for (int o = 0; o < s->n_osds; o++) {
 		struct sim_pgstore *st = &s->osd[o].st[pg];
 		size_t n;
+		if (!s->osd[o].pg[pg])
+			continue;
 		const struct pg_peer_missing_item *mi = pg_peer_get_missing(s->osd[o].pg[pg], &n);
 		const struct pg_peer_info *i = pg_peer_get_info(s->osd[o].pg[pg]);
 		fprintf(stderr, "  osd.%d lu %u.%llu tail %u.%llu bf %d les %u objs:", o,
@@ -404,10 +448,12 @@ static void dump_pg(struct sim *s, int pg)
 	}
 }
 
-static void dump(struct sim *s)
+void sim_dump(struct sim *s)
 {
 	for (int o = 0; o < s->n_osds; o++) {
 		for (int pg = 0; pg < s->n_pgs && s->osd[o].alive; pg++) {
+			if (!s->osd[o].pg[pg])
+				continue;
 			const struct pg_peer_info *i = pg_peer_get_info(s->osd[o].pg[pg]);
 			char buf[128];
 			int32_t who;
@@ -438,7 +484,7 @@ int sim_run(uint64_t seed, const struct sim_opts *o, struct sim *s)
 {
 	sim_init(s, seed, o);
 	while (s->steps < o->steps && !s->failure[0])
-		step(s);
+		sim_step(s);
 	s->faults = s->clients = false;
 	uint64_t deadline = s->now + HEAL_LIMIT_MS;
 	while (!s->failure[0] && !all_clean(s)) {
@@ -447,11 +493,11 @@ int sim_run(uint64_t seed, const struct sim_opts *o, struct sim *s)
 			         HEAL_LIMIT_MS / 1000);
 			break;
 		}
-		step(s);
+		sim_step(s);
 	}
 	if (!s->failure[0])
 		sim_check_final(s);
 	if (s->failure[0] && o->verbose)
-		dump(s);
+		sim_dump(s);
 	return s->failure[0] ? -1 : 0;
 }

@@ -370,6 +370,8 @@ void sim_commit(struct sim *s, int osd)
 	od->pend = b->next;
 	if (!od->pend)
 		od->pend_tail = NULL;
+	if (b->done_epoch > od->sb_epoch)
+		od->sb_epoch = b->done_epoch;
 	trace_commit(s, osd, b);
 	for (size_t i = 0; i < b->a.n_ops; i++)
 		apply_op(s, st, &b->a.ops[i], b);
