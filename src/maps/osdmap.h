@@ -45,6 +45,7 @@ struct osdmap_pool {
 	uint32_t min_size;
 	char name[OSDMAP_POOL_NAME_MAX];
 	uint32_t last_change; /* epoch of the last change to this pool */
+	uint32_t created;     /* epoch the pool (and its PGs) appeared; 0: unknown (pool v1) */
 };
 
 struct osdmap_osd {

@@ -19,9 +19,10 @@
 
 /* --- pools, osds, blocklist entries -------------------------------------- */
 
+/* Pool v2 appends the creation epoch (v1 decodes with 0: unknown). */
 void osdmap_pool_encode(struct enc *e, const struct osdmap_pool *p)
 {
-	size_t at = enc_begin(e, 1, 1);
+	size_t at = enc_begin(e, 2, 1);
 
 	enc_s64(e, p->place.id);
 	enc_str(e, p->name);
@@ -34,6 +35,7 @@ void osdmap_pool_encode(struct enc *e, const struct osdmap_pool *p)
 	enc_bool(e, p->place.hashpspool);
 	enc_bool(e, p->place.erasure);
 	enc_u32(e, p->last_change);
+	enc_u32(e, p->created);
 	enc_end(e, at);
 }
 
@@ -77,6 +79,8 @@ int osdmap_pool_decode(struct dec *d, struct osdmap_pool *p)
 		rc = dec_bool(&b, &p->place.erasure);
 	if (rc == 0)
 		rc = dec_u32(&b, &p->last_change);
+	if (rc == 0 && v >= 2)
+		rc = dec_u32(&b, &p->created);
 	if (rc < 0)
 		return rc;
 	p->place.rule = rule;

@@ -63,6 +63,8 @@ int osdmap_inc_set_pool(struct osdmap_inc *inc, const struct osdmap_pool *p)
 	if (!osdmap_pool_is_valid(p))
 		return -EINVAL;
 	c.pool.last_change = inc->epoch;
+	if (!c.pool.created)
+		c.pool.created = inc->epoch; /* a new pool; changes carry it over */
 	return add_pool_change(inc, &c);
 }
 

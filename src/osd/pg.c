@@ -322,6 +322,13 @@ static void pg_count(struct pg *pg)
 
 /* --- creation and loading ------------------------------------------------------------ */
 
+static uint32_t pool_created(const struct osdmap *m, struct osdmap_pg id)
+{
+	const struct osdmap_pool *p = osdmap_pool(m, id.pool);
+
+	return p ? p->created : 0;
+}
+
 static int pg_create(struct osd_shard *sh, const struct osdmap *m, struct osdmap_pg id)
 {
 	struct store_txn *t = NULL;
@@ -335,7 +342,7 @@ static int pg_create(struct osd_shard *sh, const struct osdmap *m, struct osdmap
 	    (rc = store_txn_touch(t, pg->cid, &pg_meta_oid)) < 0 ||
 	    (rc = pg_info_txn(t, pg->cid, &pg->info)) < 0)
 		goto out_free;
-	if ((rc = pg_core_open(sh->osd, pg, false)) < 0 ||
+	if ((rc = pg_core_open(sh->osd, pg, false, pool_created(m, id))) < 0 ||
 	    (rc = osd_shard_queue_txn(sh, pg, t, 0, false)) < 0)
 		goto out_free;
 	pg->counted = true; /* empty */
@@ -392,7 +399,7 @@ static int load_coll(const char *cid, void *arg)
 	}
 	rc = load_info(c->o->store, pg);
 	if (rc == 0)
-		rc = pg_core_open(c->o, pg, true);
+		rc = pg_core_open(c->o, pg, true, 0);
 	if (rc < 0) {
 		log_err(pg, "pg %s: cannot load: %s", pg->name, strerror(-rc));
 		pg_free(pg);

@@ -276,8 +276,9 @@ void pg_txn_event(struct osd_shard *sh, struct osd_item *it);
 struct pg_peer_actions;
 struct pg_peer_work;
 struct store_oid;
-/* Creates pg->core: empty (a new copy) or from what the store holds. */
-int pg_core_open(struct osd *o, struct pg *pg, bool load); /* 0 or -errno (logged) */
+/* Creates pg->core: from what the store holds, or empty (a new copy of a
+ * PG created at epoch `created`, 0: unknown). 0 or -errno (logged). */
+int pg_core_open(struct osd *o, struct pg *pg, bool load, uint32_t created);
 void pg_core_close(struct pg *pg);
 /* Feeds map m to pg's core (every epoch, in order). */
 void pg_core_advance(struct osd_shard *sh, struct pg *pg, const struct osdmap *m);

@@ -231,7 +231,7 @@ static int load_state(struct osd *o, struct pg *pg, struct pg_peer_info *info, s
 	return rc < 0 ? rc : 0;
 }
 
-int pg_core_open(struct osd *o, struct pg *pg, bool load)
+int pg_core_open(struct osd *o, struct pg *pg, bool load, uint32_t created)
 {
 	struct pg_peer_info info = { .pool = pg->id.pool, .ps = pg->id.ps };
 	struct load_ctx c = { 0 };
@@ -242,6 +242,7 @@ int pg_core_open(struct osd *o, struct pg *pg, bool load)
 	if (pg->core)
 		return 0;
 	info.backfill_complete = true; /* an empty history is complete */
+	info.created = created;        /* its past intervals are learnt from peers */
 	if (load && (rc = load_state(o, pg, &info, &c)) < 0) {
 		log_err(pg, "osd.%d pg %s: damaged peering state (%s): starting it empty",
 		        o->whoami, pg->name, strerror(-rc));
@@ -689,7 +690,7 @@ void pg_core_tick(struct osd_shard *sh)
 		for (struct pg *pg = sh->pgs[b]; pg; pg = pg->hnext) {
 			if (pg->state == PG_ST_REMOVED)
 				continue;
-			if (!pg->core && pg_core_open(sh->osd, pg, true) == 0 && sh->map) {
+			if (!pg->core && pg_core_open(sh->osd, pg, true, 0) == 0 && sh->map) {
 				log_info(pg, "osd.%d pg %s: peering core reloaded", sh->osd->whoami,
 				         pg->name);
 				pg_core_advance(sh, pg, sh->map->map);
