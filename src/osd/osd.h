@@ -111,7 +111,7 @@ struct osd {
 	uint32_t map_wanted; /* we asked the monitors for maps up to at least this */
 	uint32_t boot_epoch; /* epoch at which we last became active */
 	/* main loop only */
-	uint64_t last_boot_ns, last_beacon_ns, last_stats_ns, last_resub_ns;
+	uint64_t last_boot_ns, last_beacon_ns, last_stats_ns, last_resub_ns, last_shard_tick_ns;
 	uint32_t newest_seen; /* newest epoch a monitor told us of */
 	struct tmr *tick;
 	atomic_bool stats_dirty;

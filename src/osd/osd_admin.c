@@ -272,6 +272,9 @@ static void fill_stat(const struct pg *pg, const struct pg_snap *s, void *arg)
 	p->last_update_v = s->last_update.v;
 	p->num_objects = s->num_objects;
 	p->num_bytes = s->num_bytes;
+	p->num_objects_degraded = s->degraded;
+	p->num_objects_misplaced = s->misplaced;
+	p->num_bytes_recovering = s->bytes_recovering;
 	p->num_rd = s->num_rd;
 	p->num_rd_bytes = s->num_rd_bytes;
 	p->num_wr = s->num_wr;

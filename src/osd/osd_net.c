@@ -20,7 +20,8 @@
  * ops are dropped at arrival (no reply: the client resends).
  * Edges: fast_dispatch -> shard push; dispatch -> monc -> on_map -> inq ->
  * on_wake (loop) -> osd_map_handle; dispatch MON_MSG_COMMAND -> osd_cmd.c;
- * tick (loop, 100 ms) -> monc_tick, osd_boot_tick, osd_hb_tick, PG stats. */
+ * tick (loop, 100 ms) -> monc_tick, osd_boot_tick, osd_hb_tick, PG stats; every
+ * osd_tick_interval a shard tick (peering cores, scrubs). */
 #include <errno.h>
 #include <string.h>
 
@@ -315,14 +316,18 @@ static void on_tick(struct tmr *t, void *arg)
 	struct osd *o = arg;
 	uint64_t now = tmr_now_ns();
 	double every = cfg_double(o->d.cfg, CFG_KEY_osd_mon_report_interval);
+	double shard_every = cfg_double(o->d.cfg, CFG_KEY_osd_tick_interval);
 
 	(void)t;
 	monc_tick(o->monc);
 	osd_boot_tick(o);
 	osd_map_tick(o);
 	osd_hb_tick(o);
-	if (atomic_load(&o->shards_ready))
-		osd_shards_tick(o); /* peering cores and scrubs */
+	if (atomic_load(&o->shards_ready) &&
+	    now - o->last_shard_tick_ns >= (uint64_t)(shard_every * 1e9)) {
+		o->last_shard_tick_ns = now;
+		osd_shards_tick(o); /* peering cores (resends) and scrubs */
+	}
 	if (now - o->last_stats_ns > (uint64_t)(every * 1e9) ||
 	    (o->stats_dirty && now - o->last_stats_ns > 1000000000ull)) {
 		o->stats_dirty = false;

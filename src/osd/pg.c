@@ -258,6 +258,8 @@ void pg_publish(struct pg *pg)
 		.log_len = pg->log.n,
 	};
 
+	struct pg_peer_progress prog;
+
 	s.reason_osd = -1;
 	if (pg->core) {
 		const struct pg_peer_info *ci = pg_peer_get_info(pg->core);
@@ -270,6 +272,12 @@ void pg_publish(struct pg *pg)
 		s.lec = ci->last_epoch_clean;
 		s.n_missing = (uint32_t)nm;
 		s.n_past = ci->n_past;
+		pg_peer_progress(pg->core, &prog);
+		s.degraded = prog.degraded;
+		s.misplaced = prog.backfill_targets ? pg->bf_left * prog.backfill_targets : 0;
+		if (pg->num_objects)
+			s.bytes_recovering =
+			    (s.degraded + s.misplaced) * (pg->num_bytes / pg->num_objects);
 	}
 	s.log_tail = pg->info.log_tail;
 	s.epoch_created = pg->info.epoch_created;
@@ -305,8 +313,9 @@ static int count_one(const struct store_oid *oid, void *arg)
 	return 0;
 }
 
-/* P4: counts the objects of a PG that just became ours to report. */
-static void pg_count(struct pg *pg)
+/* P4: counts the objects of a PG that just became ours to report (or was
+ * recovered: pushed objects are not counted one by one). */
+void pg_recount(struct pg *pg)
 {
 	struct count_ctx c = { .st = pg->shard->osd->store, .cid = pg->cid };
 	int rc = store_list(c.st, pg->cid, NULL, 0, count_one, &c);
@@ -549,7 +558,7 @@ static void pg_update(struct osd_shard *sh, struct pg *pg, const struct osdmap *
 	if (!pg->is_primary)
 		pg->counted = false; /* P4: replicas do not track the counts */
 	else if (!pg->counted)
-		pg_count(pg);
+		pg_recount(pg);
 	pg_core_advance(sh, pg, m);
 	if (reborn && pg->is_primary)
 		pg_repops_resend(sh, pg); /* a peer restarted within the interval */

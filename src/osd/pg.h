@@ -92,6 +92,7 @@ struct pg_snap {
 	int32_t reason_osd;  /* the OSD it waits for, or -1 */
 	uint32_t les, lec;   /* last_epoch_started, last_epoch_clean */
 	uint32_t n_missing, n_past;
+	uint64_t degraded, misplaced, bytes_recovering; /* recovery progress (primary) */
 	struct osd_eversion log_tail;
 	uint32_t epoch_created;
 };
@@ -187,6 +188,7 @@ struct pg {
 	struct list_node waiting_peer; /* client ops waiting for activation or recovery */
 	struct list_node recov_held;   /* objects written by recovery, until applied */
 	bool kicking;                  /* pg_core_kick is running */
+	uint64_t bf_left;              /* objects after the backfill cursor (counted on tick) */
 	struct pg_snap snap;           /* shard->lock */
 	struct pg_scrub_pub scrub_pub; /* shard->lock; written by pg_scrub.c only */
 };
@@ -249,6 +251,7 @@ int pg_load_all(struct osd *o);
 void pg_advance_map(struct osd_shard *sh, const struct osdmap *m);
 void pg_free(struct pg *pg);
 void pg_publish(struct pg *pg); /* refreshes pg->snap */
+void pg_recount(struct pg *pg); /* num_objects/num_bytes from the store (primary) */
 struct pg_obj *pg_obj_get(struct pg *pg, const char *nspace, const char *name);
 /* Drops the object tracker if nothing uses it any more. */
 void pg_obj_release(struct pg *pg, struct pg_obj *o);

@@ -550,8 +550,11 @@ void pg_core_after(struct osd_shard *sh, struct pg *pg, int rc, struct pg_peer_a
 		}
 	}
 	pg_peer_actions_reset(a);
-	if (changed)
+	if (changed) {
 		sh->osd->stats_dirty = true;
+		if ((pg_peer_state(pg->core) & PG_PEER_ST_CLEAN) && pg->is_primary)
+			pg_recount(pg);
+	}
 	pg_publish(pg);
 	run_ready(sh, pg);
 }
@@ -680,6 +683,34 @@ void pg_core_replay(struct osd_shard *sh, uint32_t upto)
 		         from, last);
 }
 
+static int count_one(const struct store_oid *oid, void *arg)
+{
+	if (oid->name[0] && oid->snap == STORE_SNAP_HEAD)
+		(*(uint64_t *)arg)++;
+	return 0;
+}
+
+/* Misplaced objects of a backfilling PG: ours after the slowest cursor. */
+static void count_backfill_left(struct osd_shard *sh, struct pg *pg)
+{
+	struct pg_peer_progress pr;
+	char kb[CORE_KEY_MAX];
+	struct store_oid after;
+	uint64_t n = 0;
+
+	pg_peer_progress(pg->core, &pr);
+	if (!pr.backfill_targets) {
+		pg->bf_left = 0;
+		return;
+	}
+	if (!pr.backfill_from_start && pr.backfill_cursor &&
+	    pg_core_oid(pr.backfill_cursor, kb, sizeof(kb), &after) == 0)
+		(void)store_list(sh->osd->store, pg->cid, &after, 0, count_one, &n);
+	else
+		(void)store_list(sh->osd->store, pg->cid, NULL, 0, count_one, &n);
+	pg->bf_left = n;
+}
+
 void pg_core_tick(struct osd_shard *sh)
 {
 	struct pg_peer_actions a;
@@ -697,6 +728,7 @@ void pg_core_tick(struct osd_shard *sh)
 			}
 			if (!pg->core)
 				continue;
+			count_backfill_left(sh, pg);
 			pg_core_run(sh, pg, pg_peer_tick(pg->core, &a), &a);
 			pg_core_kick(sh, pg);
 		}

@@ -395,11 +395,12 @@ def test_malformed_messages_keep_osd_serving(rc):
 def test_client_resends_across_osd_restart_exactly_once(rc):
     """An appender keeps one 16-byte numbered record in flight while the
     primary OSD of its object is stopped (SIGTERM) and started again: the
-    client resends what was in flight, the OSD must apply it once.
-    `nodown` keeps the stopped OSD primary across its restart (it would
-    otherwise mark itself down and a replica would take over): this test is
-    about resending to the same OSD; failover with recovery is
-    test_osd_failure's and the peering work's."""
+    client resends what was in flight, the OSD must apply it once. `nodown`
+    keeps the stopped OSD in the map while it is away (the client resends to
+    it); its new incarnation's boot marks the old one down first, so the PG
+    peers twice (another primary, then this one again) and the restarted
+    copy must recover the appends it missed before it serves the object:
+    every acknowledged append must be in the object exactly once, in order."""
     pool, obj = "p3", "counter"
     primary = rc.primary(pool, obj)
     p = rc.radostest_popen(pool, "appender", obj)

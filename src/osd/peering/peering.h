@@ -303,4 +303,17 @@ const struct pg_peer_entry *pg_peer_get_log(const struct pg_peer *p, size_t *n);
 const struct pg_peer_missing_item *pg_peer_get_missing(const struct pg_peer *p, size_t *n);
 const struct pg_peer_mapping *pg_peer_get_mapping(const struct pg_peer *p);
 
+/* Recovery progress at the primary (zeroes elsewhere): object copies the
+ * acting set lacks (log recovery; ours included), objects being recovered
+ * now, and the backfill targets not done with the smallest cursor among
+ * them (every key <= cursor is backfilled; borrowed until the next call;
+ * from_start: one of them has no cursor yet). */
+struct pg_peer_progress {
+	uint64_t degraded, missing_here, recovering;
+	uint32_t backfill_targets;
+	const char *backfill_cursor;
+	bool backfill_from_start;
+};
+void pg_peer_progress(const struct pg_peer *p, struct pg_peer_progress *out);
+
 #endif /* SEPIA_OSD_PEERING_PEERING_H */
