@@ -5,6 +5,7 @@
  *   sim_peering [--seeds N] [--first SEED] [--seed SEED] [--steps M] [--verbose]
  *               [--full-history] (old model: every OSD holds every PG since its
  *                                 creation and replays maps from there)
+ *               [--short-log]    (log_max 2..5, log_keep 1: trims nearly every write)
  *               [--corpus DIR]   (writes one message of each type: fuzz seeds)
  *   sim_peering --scenario NAME|all [--verbose]   (scripted runs: sim_scenario.c)
  * SEPIA_SIM_SEED=SEED replays one seed, like --seed. Without --first or
@@ -28,7 +29,8 @@ struct args {
 static int usage(void)
 {
 	fprintf(stderr, "usage: sim_peering [--seeds N] [--first SEED] [--seed SEED]"
-	                " [--steps M] [--verbose] [--full-history] [--corpus DIR]\n"
+	                " [--steps M] [--verbose] [--full-history] [--short-log]\n"
+	                "       [--corpus DIR]\n"
 	                "       sim_peering --scenario NAME|all [--verbose]\n");
 	return 2;
 }
@@ -49,6 +51,8 @@ static int parse(int argc, char **argv, struct args *a)
 			a->o.verbose = true;
 		} else if (!strcmp(argv[i], "--full-history")) {
 			a->o.full_history = true;
+		} else if (!strcmp(argv[i], "--short-log")) {
+			a->o.short_log = true;
 		} else if (!v) {
 			return -1;
 		} else if (!strcmp(argv[i], "--seeds")) {
@@ -113,9 +117,10 @@ int main(int argc, char **argv)
 			failed++;
 			printf("sim_peering: FAIL seed %" PRIu64 " at t=%" PRIu64
 			       " ms step %" PRIu64 ": %s\n  replay: sim_peering --seed %" PRIu64
-			       " --steps %" PRIu64 "%s --verbose\n",
+			       " --steps %" PRIu64 "%s%s --verbose\n",
 			       seed, s.now, s.steps, s.failure, seed, a.o.steps,
-			       a.o.full_history ? " --full-history" : "");
+			       a.o.full_history ? " --full-history" : "",
+			       a.o.short_log ? " --short-log" : "");
 			fflush(stdout);
 		}
 		totals[0] += s.steps;

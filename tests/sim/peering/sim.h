@@ -141,6 +141,7 @@ struct sim_opts {
 	uint64_t steps; /* events in the faulty phase */
 	bool verbose;
 	bool full_history;  /* the old model: every OSD holds every PG from its creation */
+	bool short_log;     /* log_max 2..5, log_keep 1: trims on almost every write */
 	const char *corpus; /* write one message of each type there (fuzz seeds) */
 };
 
