@@ -283,6 +283,12 @@ int pg_peer_write(struct pg_peer *p, struct pg_peer_entry *e, struct pg_peer_act
  * The caller applies the data (if with_data) in the same transaction. */
 int pg_peer_replica_write(struct pg_peer *p, uint32_t interval, const struct pg_peer_entry *e,
                           struct pg_peer_eversion trim_to, struct pg_peer_actions *a);
+/* Primary: replica osd durably logged every entry up to v in this interval
+ * (a repop reply). The log is never trimmed past the oldest such v of the
+ * acting replicas (activation counts: README "Trimming"); v from an earlier
+ * interval is ignored. 0, -ESTALE (not active primary, osd no repop target),
+ * -EINVAL (v newer than the log). No actions: the next write trims. */
+int pg_peer_committed(struct pg_peer *p, int32_t osd, struct pg_peer_eversion v);
 /* Primary: osd now holds key@v (what a PUSH_ACK says; -ESTALE if not expected). */
 int pg_peer_recovered(struct pg_peer *p, int32_t osd, const char *key, struct pg_peer_eversion v,
                       bool backfill, struct pg_peer_actions *a);

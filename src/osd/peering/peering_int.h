@@ -74,7 +74,11 @@ struct pg_peer_peer {
 	struct pg_peer_mset reported; /* its own missing set, as reported */
 	struct pg_peer_mset missing;  /* what it lacks vs the auth log (merged) */
 	struct pg_peer_eversion div;  /* divergence point vs the auth log */
-	uint8_t *act_msg;             /* encoded ACTIVATE, kept for resends */
+	/* replica or backfill target: its log is durable up to here (the
+	 * activation point, then pg_peer_committed); acting replicas bound the
+	 * trim point */
+	struct pg_peer_eversion committed;
+	uint8_t *act_msg; /* encoded ACTIVATE, kept for resends */
 	size_t act_len;
 	struct pg_peer_bf bf;
 };

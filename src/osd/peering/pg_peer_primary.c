@@ -602,6 +602,7 @@ static void activate(struct pg_peer *p, struct pg_peer_actions *a)
 		}
 		if (pe->role == ROLE_STRAY)
 			continue;
+		pe->committed = p->log.head; /* acked only once it logged all of it */
 		build_activate(p, pe, a);
 		if (pe->act_msg)
 			pg_peer_resend_activate(p, pe, a);

@@ -328,15 +328,56 @@ bool pg_peer_can_write(const struct pg_peer *p, const char *key)
 	return true;
 }
 
-/* Trims the log once it is long and every copy is complete. */
+/* The newest version every acting replica has durably logged: the log is
+ * never trimmed past it, so a replica that loses its uncommitted tail in a
+ * crash still overlaps the primary's log. Backfill targets do not count
+ * (they are backfilled from listings, not from the log). */
+static struct pg_peer_eversion trim_bound(const struct pg_peer *p)
+{
+	struct pg_peer_eversion b = p->log.head;
+	for (size_t j = 1; j < p->n_peers; j++) {
+		const struct pg_peer_peer *pe = &p->peers[j];
+		if (pe->role == ROLE_ACTING && pg_peer_ev_cmp(pe->committed, b) < 0)
+			b = pe->committed;
+	}
+	return b;
+}
+
+/* Trims the log once it is long and every copy is complete, down to
+ * log_keep entries but never past trim_bound. */
 static void maybe_trim(struct pg_peer *p, struct pg_peer_actions *a)
 {
 	if (p->log.n <= p->cfg.log_max || recovery_pending(p) || backfill_pending(p))
 		return;
-	struct pg_peer_eversion to = p->log.e[p->log.n - p->cfg.log_keep - 1].version;
+	struct pg_peer_eversion bound = trim_bound(p);
+	size_t k = p->log.n - p->cfg.log_keep; /* entries [0, k) may go */
+	while (k > 0 && pg_peer_ev_cmp(p->log.e[k - 1].version, bound) > 0)
+		k--;
+	if (!k)
+		return;
+	struct pg_peer_eversion to = p->log.e[k - 1].version;
 	pg_peer_log_trim(&p->log, to);
 	pg_peer_act_key(a, PG_PEER_OP_LOG_TRIM, NULL, to);
 	a->trim_to = to;
+}
+
+/* Versions written before this interval are covered by the activation
+ * point; a report of one (a late reply) changes nothing. */
+int pg_peer_committed(struct pg_peer *p, int32_t osd, struct pg_peer_eversion v)
+{
+	size_t idx = 0;
+	if (p->broken)
+		return p->broken;
+	struct pg_peer_peer *pe = p->phase == PH_ACTIVE ? pg_peer_find_peer(p, osd, &idx) : NULL;
+	if (!pe || !idx || pe->role == ROLE_STRAY)
+		return -ESTALE;
+	if (v.epoch < p->info.same_interval_since)
+		return 0;
+	if (pg_peer_ev_cmp(v, p->log.head) > 0)
+		return -EINVAL;
+	if (pg_peer_ev_cmp(v, pe->committed) > 0)
+		pe->committed = v;
+	return 0;
 }
 
 int pg_peer_write(struct pg_peer *p, struct pg_peer_entry *e, struct pg_peer_actions *a)

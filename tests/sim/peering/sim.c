@@ -376,8 +376,9 @@ void sim_init(struct sim *s, uint64_t seed, const struct sim_opts *o)
 	s->n_pgs = 3 + (int)sim_rand(s, 3);
 	s->n_keys = 6 + (int)sim_rand(s, 10);
 	s->cfg = (struct pg_peer_config){ .resend_ticks = 3,
-		                          .log_max = 12 + (uint32_t)sim_rand(s, 20),
-		                          .log_keep = 6,
+		                          .log_max = o->short_log ? 2 + (uint32_t)sim_rand(s, 4)
+		                                                  : 12 + (uint32_t)sim_rand(s, 20),
+		                          .log_keep = o->short_log ? 1 : 6,
 		                          .recovery_max = 1 + (uint32_t)sim_rand(s, 4),
 		                          .scan_max = 1 + (uint32_t)sim_rand(s, 5) };
 	s->max_delay = 5 + (uint32_t)sim_rand(s, 40);

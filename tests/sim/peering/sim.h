@@ -50,6 +50,7 @@ struct sim_msg {
 	uint32_t interval;
 	struct pg_peer_entry entry; /* SM_REPOP */
 	struct pg_peer_eversion trim_to;
+	struct pg_peer_eversion committed; /* SM_REPOP_ACK: the replica logged up to it */
 	bool with_data;
 	uint64_t wid; /* SM_REPOP, SM_REPOP_ACK */
 };
@@ -140,6 +141,7 @@ struct sim_opts {
 	uint64_t steps; /* events in the faulty phase */
 	bool verbose;
 	bool full_history;  /* the old model: every OSD holds every PG from its creation */
+	bool short_log;     /* log_max 2..5, log_keep 1: trims on almost every write */
 	const char *corpus; /* write one message of each type there (fuzz seeds) */
 };
 
@@ -175,6 +177,9 @@ struct sim {
 	uint64_t next_chaos, next_wid, next_content;
 	uint32_t dumped; /* message types written to o.corpus */
 	uint64_t stats_acks, stats_reads, stats_pushes, stats_crashes, stats_epochs;
+	/* client writes that trimmed the primary's log, and those that trimmed
+	 * entries of the current interval (only pg_peer_committed allows it) */
+	uint64_t stats_trims, stats_trims_cur;
 	/* history: copies that learned older intervals from a peer, primaries
 	 * that had to ask every up OSD for it */
 	uint64_t stats_learned, stats_probes;
@@ -224,6 +229,7 @@ bool sim_fail(struct sim *s, const char *fmt, ...) __attribute__((format(printf,
 void sim_check_step(struct sim *s);
 void sim_check_store(struct sim *s, int osd, int pg);
 void sim_check_read(struct sim *s, int pg, const char *key, const struct sim_obj *o);
+void sim_check_trim(struct sim *s, int osd, int pg, struct pg_peer_eversion to);
 void sim_note_ack(struct sim *s, const struct sim_write *w);
 void sim_check_final(struct sim *s);
 int sim_key_index(const char *key);

@@ -90,10 +90,24 @@ static void deliver_repop(struct sim *s, struct sim_msg *m)
 	sim_submit(s, m->to, b);
 }
 
+/* A repop reply of the primary's current interval tells the core what the
+ * replica committed (it bounds the log trim point), acked write or not. */
+static void note_committed(struct sim *s, const struct sim_msg *m)
+{
+	struct pg_peer *core = s->osd[m->to].pg[m->pg];
+	if (!core || pg_peer_interval(core) != m->interval)
+		return;
+	int rc = pg_peer_committed(core, m->from, m->committed);
+	if (rc < 0 && rc != -ESTALE && !(rc == -ENOMEM && s->doomed[m->to]))
+		sim_fail(s, "osd.%d pg %d: committed %u.%llu from osd.%d: %d", m->to, m->pg,
+		         m->committed.epoch, (unsigned long long)m->committed.v, m->from, rc);
+}
+
 static void deliver_ack(struct sim *s, struct sim_msg *m)
 {
 	if (!s->osd[m->to].alive)
 		return;
+	note_committed(s, m);
 	for (size_t i = 0; i < s->n_writes; i++) {
 		struct sim_write *w = &s->writes[i];
 		if (w->wid != m->wid || w->interval != m->interval)
@@ -220,6 +234,11 @@ void sim_client_write(struct sim *s, int pg, const char *key, int osd, bool del)
 	s->recs[s->n_recs++] = r;
 	s->writes[s->n_writes++] = w;
 	send_repops(s, &w, &e, &b->a, pg_peer_epoch(core));
+	if (b->a.trim_to.epoch || b->a.trim_to.v) {
+		s->stats_trims++;
+		s->stats_trims_cur += b->a.trim_to.epoch >= w.interval;
+		sim_check_trim(s, osd, pg, b->a.trim_to);
+	}
 	b->obj = true;
 	snprintf(b->key, SIM_KEY_LEN, "%s", key);
 	b->v = e.version;

@@ -321,7 +321,8 @@ static void after_commit(struct sim *s, int osd, struct sim_batch *b)
 			             .to = b->ack_to,
 			             .pg = b->pg,
 			             .wid = b->ack_wid,
-			             .interval = b->ack_interval };
+			             .interval = b->ack_interval,
+			             .committed = b->v };
 		sim_send(s, &m, false);
 	}
 	for (size_t i = 0; b->commit_wid && i < s->n_writes; i++) {
