@@ -14,7 +14,7 @@
 #      at most 1024 objects (4 GiB, so that the disks do not fill up: the
 #      "during" window is from the kill to active+clean or to the writer's
 #      end, whichever comes first; its length is reported)
-#   4. 15 s later osd.N (default 1) is killed with SIGKILL and at once
+#   4. 5 s later osd.N (default 1) is killed with SIGKILL and at once
 #      marked out (`ceph osd out N` / `sepia osd out N`)
 #   5. PG states are polled every second until every PG is active+clean
 #      again (after having been seen otherwise) or --timeout (default 600 s);
@@ -22,7 +22,7 @@
 #   6. the fill objects are read back and verified (bench seq); a system
 #      that reports active+clean without them counts as not recovered
 # Reported: seconds from the kill to active+clean, the writer's MB/s from the
-# kill to active+clean and in the 10 s before the kill (reference), ratio
+# kill to active+clean and in the PRE (5) s before the kill (reference), ratio
 # Sepia/Ceph; medians over R rounds (default 1). The writer's per-second
 # lines are time-stamped as they arrive, so the windows are wall-clock ones.
 # Ceph is told mgr_stats_period = 1 so that its PG states are 1 s fresh;
@@ -47,7 +47,7 @@ VICTIM=1
 PG_NUM=32
 FILL_OBJECTS=512
 WRITER_OBJECTS=1024
-PRE=15
+PRE=5
 OBJ=4194304
 BUILD=${SEPIA_BUILD_DIR:-$ROOT/build-release}
 BASE=${SEPIA_BENCH_DIR:-/tmp}
@@ -348,7 +348,7 @@ print("| 2 GiB, osd.N killed and marked out | Ceph | Sepia | Sepia/Ceph |")
 print("|---|---:|---:|---:|")
 print(f"| seconds from the kill to all PGs active+clean | {cell('ceph', 'secs')} | {cell('sepia', 'secs')} | {ratio('secs')} |")
 print(f"| client 4 MiB writes during recovery, MB/s | {cell('ceph', 'during')} | {cell('sepia', 'during')} | {ratio('during')} |")
-print(f"| client 4 MiB writes in the 10 s before the kill, MB/s | {cell('ceph', 'before')} | {cell('sepia', 'before')} | {ratio('before')} |")
+print(f"| client 4 MiB writes in the 5 s before the kill, MB/s | {cell('ceph', 'before')} | {cell('sepia', 'before')} | {ratio('before')} |")
 print()
 print(f"Medians of {rounds} round(s). Raw: " + "; ".join(
     f"{s} {k} {' '.join(str(x) for x in vals(s, k))}"

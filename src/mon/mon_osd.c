@@ -230,6 +230,12 @@ static void handle_failure(struct mon *m, const struct mon_msg_osd_failure *f)
 		return;
 	if (!f->still_alive && f->epoch < o->osds[f->target].up_from)
 		return; /* about an earlier incarnation of the target */
+	if (f->immediate && !f->still_alive) {
+		/* Ceph's immediate failure: nothing listens at its address */
+		if (!(o->flags & OSDMAP_F_NODOWN))
+			mark(m, &f->target, 1, false, "its address refuses connections");
+		return;
+	}
 	if (f->still_alive)
 		t->reporters &= ~bit;
 	else

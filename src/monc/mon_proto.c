@@ -420,6 +420,7 @@ static void failure_encode(const struct msg *m, struct enc *e)
 	enc_u32(e, f->epoch);
 	enc_u32(e, f->failed_for);
 	enc_bool(e, f->still_alive);
+	enc_bool(e, f->immediate);
 }
 
 static int failure_decode(struct msg *m, struct dec *d, uint8_t v)
@@ -427,7 +428,6 @@ static int failure_decode(struct msg *m, struct dec *d, uint8_t v)
 	struct mon_msg_osd_failure *f = (void *)m;
 	int rc = dec_s32(d, &f->target);
 
-	(void)v;
 	if (rc == 0)
 		rc = dec_s32(d, &f->reporter);
 	if (rc == 0)
@@ -436,13 +436,15 @@ static int failure_decode(struct msg *m, struct dec *d, uint8_t v)
 		rc = dec_u32(d, &f->failed_for);
 	if (rc == 0)
 		rc = dec_bool(d, &f->still_alive);
+	if (rc == 0 && v >= 2)
+		rc = dec_bool(d, &f->immediate);
 	return rc == 0 && (f->target < 0 || f->reporter < 0) ? -EBADMSG : rc;
 }
 
 const struct msg_type_ops mon_osd_failure_ops = {
 	.type = MON_MSG_OSD_FAILURE,
 	.name = "osd_failure",
-	.version = 1,
+	.version = 2, /* v2: immediate */
 	.compat = 1,
 	.size = sizeof(struct mon_msg_osd_failure),
 	.encode = failure_encode,

@@ -137,6 +137,7 @@ struct mon_msg_osd_failure {
 	uint32_t epoch;      /* the reporter's OSD map epoch */
 	uint32_t failed_for; /* seconds without a heartbeat reply */
 	bool still_alive;    /* cancels the reporter's earlier report */
+	bool immediate;      /* v2: its address refuses connections: down at once */
 };
 
 /* PG states (Ceph's names, joined with '+': "active+clean"). */

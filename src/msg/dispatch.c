@@ -37,6 +37,9 @@ static void run_event(struct msg_messenger *m, struct msg *ev)
 	case MSG_EV_REMOTE_RESET:
 		fn = d->handle_remote_reset;
 		break;
+	case MSG_EV_REFUSED:
+		fn = d->handle_refused;
+		break;
 	default:
 		break;
 	}

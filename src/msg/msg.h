@@ -162,6 +162,8 @@ struct msg_dispatcher {
 	msg_conn_event_fn *handle_reset;        /* lossy conn failed and was dropped */
 	msg_conn_event_fn *handle_remote_reset; /* session reset: peer restarted or
 					      * forgot us; unacked messages lost */
+	msg_conn_event_fn *handle_refused;      /* our connect was refused: nothing
+					      * listens at the peer's address */
 	void *arg;
 };
 

@@ -20,7 +20,14 @@
 #define MSG_BATCH_MAX    128         /* messages per writev */
 #define MSG_CONN_BUCKETS 64
 
-enum msg_event { MSG_EV_NONE, MSG_EV_CONNECT, MSG_EV_ACCEPT, MSG_EV_RESET, MSG_EV_REMOTE_RESET };
+enum msg_event {
+	MSG_EV_NONE,
+	MSG_EV_CONNECT,
+	MSG_EV_ACCEPT,
+	MSG_EV_RESET,
+	MSG_EV_REMOTE_RESET,
+	MSG_EV_REFUSED,
+};
 
 /* The dispatch queue: one thread delivering messages and events in order. */
 struct msg_dq {

@@ -385,6 +385,8 @@ static void connect_cb(uv_connect_t *req, int status)
 	if (s->state == MSG_SS_CLOSING)
 		return;
 	if (status) {
+		if (status == UV_ECONNREFUSED && s->conn)
+			msg_dq_event(s->conn->msgr, s->conn, MSG_EV_REFUSED);
 		msg_sock_fail(s, uv_strerror(status));
 		return;
 	}

@@ -351,7 +351,7 @@ static void ping_all(struct osd *o, struct osd_hb *hb, uint32_t epoch, uint64_t 
 }
 
 static int send_failure(struct osd *o, int target, uint32_t epoch, uint32_t failed_for,
-                        bool still_alive)
+                        bool still_alive, bool immediate)
 {
 	struct mon_msg_osd_failure *f;
 	struct msg *m;
@@ -365,7 +365,24 @@ static int send_failure(struct osd *o, int target, uint32_t epoch, uint32_t fail
 	f->epoch = epoch;
 	f->failed_for = failed_for;
 	f->still_alive = still_alive;
+	f->immediate = immediate;
 	return monc_send(o->monc, m);
+}
+
+void osd_hb_refused(struct osd *o, int id)
+{
+	static _Atomic uint64_t last_ns;
+	struct osd_mapref *r = osd_map_current(o);
+	uint64_t now = tmr_now_ns();
+	bool up = r && id >= 0 && id < r->map->max_osd && id != o->whoami && r->map->osds[id].up;
+	uint32_t epoch = r ? r->map->epoch : 0;
+
+	osd_mapref_put(r);
+	if (!up || now - atomic_load(&last_ns) < 200000000ull)
+		return; /* not up in our map, or reported a moment ago */
+	atomic_store(&last_ns, now);
+	log_info(osd, "osd.%d: osd.%d refuses connections: reporting it failed", o->whoami, id);
+	(void)send_failure(o, id, epoch, 0, false, true);
 }
 
 struct verdict {
@@ -383,7 +400,7 @@ static void report(struct osd *o, struct osd_hb *hb, const struct verdict *v, si
 		bool alive = v[i].action == OSD_HB_STILL_ALIVE;
 		struct osd_hb_peer *p;
 
-		if (send_failure(o, v[i].osd, epoch, v[i].failed_for, alive) == 0) {
+		if (send_failure(o, v[i].osd, epoch, v[i].failed_for, alive, false) == 0) {
 			log_info(osd, "osd.%d: %s osd.%d%s", o->whoami,
 			         alive ? "osd answers again, withdrawing our report of"
 			               : "reporting",
@@ -614,7 +631,7 @@ static void mark_me_down(struct osd *o)
 			return;
 		}
 		if (now - last >= RESEND_MARK_DOWN_NS &&
-		    send_failure(o, o->whoami, map_epoch(o), 0, false) == 0)
+		    send_failure(o, o->whoami, map_epoch(o), 0, false, false) == 0)
 			last = now; /* lossy: resend until the map shows it */
 		uv_run(&o->d.loop, UV_RUN_NOWAIT);
 		nanosleep(&ts, NULL);

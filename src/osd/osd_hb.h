@@ -96,4 +96,8 @@ void osd_hb_tick(struct osd *o);
 /* The peers and their state, for `status` (any thread). New ref or NULL. */
 json_t *osd_hb_dump(struct osd *o);
 
+/* Any thread: a connection to osd.id was refused (nothing listens at its
+ * address): an immediate failure report, unless the map shows it down. */
+void osd_hb_refused(struct osd *o, int id);
+
 #endif /* SEPIA_OSD_OSD_HB_H */

@@ -23,6 +23,8 @@
  * tick (loop, 100 ms) -> monc_tick, osd_boot_tick, osd_hb_tick, PG stats; every
  * osd_tick_interval a shard tick (peering cores, scrubs). */
 #include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
@@ -338,6 +340,21 @@ static void on_tick(struct tmr *t, void *arg)
 
 /* --- lifecycle ------------------------------------------------------------------------------- */
 
+/* A peer OSD's address refuses connections: it died (Ceph's immediate
+ * failure report, so that peering does not wait for the heartbeat grace). */
+static void on_refused(struct msg_conn *c, void *arg)
+{
+	const struct msg_entity *e = msg_conn_peer(c);
+	char *end;
+	long id;
+
+	if (!e || e->type != MSG_ENTITY_OSD)
+		return;
+	id = strtol(e->id, &end, 10);
+	if (end != e->id && !*end && id >= 0 && id < INT32_MAX)
+		osd_hb_refused(arg, (int)id);
+}
+
 static int make_messenger(struct osd *o)
 {
 	struct msg_dispatcher d = {
@@ -346,6 +363,7 @@ static int make_messenger(struct osd *o)
 		.fast_dispatch = fast_dispatch,
 		.handle_reset = on_reset,
 		.handle_remote_reset = on_remote_reset,
+		.handle_refused = on_refused,
 		.arg = o,
 	};
 	struct msg_entity me;

@@ -69,7 +69,9 @@ static void send_one(struct osd_shard *sh, struct pg *pg, int32_t to, bool push,
 	          pg->name, to, push ? "push" : "peering", m->epoch, len);
 	h->body_len = (uint32_t)len;
 	msg->data = data ? buf_get(data) : NULL;
-	msg->priority = MSG_PRIO_HIGH;
+	/* peering first; object data behind client traffic (Ceph: recovery op
+	 * priority below client ops) */
+	msg->priority = push ? MSG_PRIO_LOW : MSG_PRIO_HIGH;
 	msg_send(c, msg);
 	msg_conn_put(c);
 }

@@ -263,6 +263,11 @@ void pg_handle_repop_reply(struct osd_shard *sh, struct msg *msg)
 			p->acked = true;
 		if (m->flags & OSD_F_ONDISK)
 			p->acked = p->committed = true;
+		if ((m->flags & OSD_F_ONDISK) && m->result == 0 && pg->core)
+			/* replicas commit in order: the log may be trimmed up to here */
+			(void)pg_peer_committed(pg->core, m->from,
+			                        (struct pg_peer_eversion){ r->entry.version.epoch,
+			                                                   r->entry.version.v });
 		pg_repop_check(sh, pg, r);
 	}
 	msg_put(msg);

@@ -197,12 +197,23 @@ static void test_reply_and_repop(void **state)
 	rp->entry.version = (struct osd_eversion){ 7, 8 };
 	rp->entry.nspace = mem_strdup("");
 	rp->entry.oid = mem_strdup("o");
+	rp->interval = 6;
 	rp->m.data = bytes("txn", 3);
 	rpb = (struct osd_msg_repop *)(void *)round_trip(&rp->m);
 	assert_int_equal(rpb->from, 2);
+	assert_int_equal(rpb->interval, 6);
 	assert_int_equal(rpb->entry.version.v, 8);
 	assert_string_equal(rpb->entry.oid, "o");
 	assert_int_equal(buf_len(rpb->m.data), 3);
+	msg_put(&rpb->m);
+	/* v2: a log-only repop (backfill target beyond its cursor) has no data */
+	assert_int_equal(msg_create_typed(&osd_repop_ops, &m), 0);
+	rp = (void *)m;
+	rp->entry.op = OSD_LOG_DELETE;
+	rp->entry.nspace = mem_strdup("");
+	rp->entry.oid = mem_strdup("o");
+	rpb = (struct osd_msg_repop *)(void *)round_trip(&rp->m);
+	assert_null(rpb->m.data);
 	msg_put(&rpb->m);
 
 	assert_int_equal(msg_create_typed(&osd_repop_reply_ops, &m), 0);
@@ -477,6 +488,17 @@ static void test_mark_me_down(void **state)
 	assert_int_equal(fb->reporter, 2);
 	assert_int_equal(fb->epoch, 11);
 	assert_false(fb->still_alive);
+	assert_false(fb->immediate);
+	msg_put(&fb->m);
+	/* an immediate report (connection refused) survives the round trip */
+	assert_int_equal(msg_create_typed(&mon_osd_failure_ops, &m), 0);
+	f = (void *)m;
+	f->target = 1;
+	f->reporter = 0;
+	f->immediate = true;
+	fb = (struct mon_msg_osd_failure *)(void *)round_trip(m);
+	assert_true(fb->immediate);
+	assert_int_equal(fb->target, 1);
 	msg_put(&fb->m);
 }
 
