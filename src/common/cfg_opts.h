@@ -160,6 +160,8 @@
 	  "PG log entries kept (the window for duplicate detection)")           \
 	X(osd_max_pg_log_entries, CFG_INT, "3000", "10", "", CFG_D_OSD, 0,       \
 	  "PG log entries at which the log is trimmed back to the minimum")     \
+	X(osd_max_backfills, CFG_INT, "1", "1", "1000", CFG_D_OSD, 0,            \
+	  "PGs this OSD backfills at once as their primary (others wait)")     \
 	X(osd_recovery_max_active, CFG_INT, "3", "1", "1000", CFG_D_OSD, 0,      \
 	  "objects of one PG being recovered or backfilled at once")           \
 	X(osd_map_cache_size, CFG_INT, "2000", "10", "", CFG_D_OSD, 0,           \

@@ -135,12 +135,13 @@ struct osd {
 	/* shards */
 	struct osd_shard **shards;
 	unsigned nshards;
-	atomic_bool shards_ready;   /* shards may take messages (fast dispatch) */
-	pthread_mutex_t early_lock; /* guards early and the shards_ready switch */
-	struct list_node early;     /* osd_items of messages that came before */
-	atomic_bool stopping;       /* no new client ops */
-	atomic_long txn_inflight;   /* queued transactions not yet committed */
-	atomic_int scrubs_active;   /* PG scrubs running (osd_max_scrubs; pg_scrub.c) */
+	atomic_bool shards_ready;    /* shards may take messages (fast dispatch) */
+	pthread_mutex_t early_lock;  /* guards early and the shards_ready switch */
+	struct list_node early;      /* osd_items of messages that came before */
+	atomic_bool stopping;        /* no new client ops */
+	atomic_long txn_inflight;    /* queued transactions not yet committed */
+	atomic_int scrubs_active;    /* PG scrubs running (osd_max_scrubs; pg_scrub.c) */
+	atomic_int backfills_active; /* PGs holding a backfill slot (osd_max_backfills) */
 	/* peering: the newest up_thru asked of the monitors, and when */
 	_Atomic uint32_t alive_asked;
 	_Atomic uint64_t alive_asked_ns;

@@ -125,6 +125,7 @@ void pg_free(struct pg *pg)
 
 	pg_core_close(pg);
 	pg_core_release_all(pg);
+	pg_backfill_slot_release(pg);
 	pg_repops_fini(pg->shard, pg);
 	while ((n = list_pop_front(&pg->waiting_peer)))
 		osd_opreq_done(pg->shard, LIST_CONTAINER(n, struct osd_opreq, it.node));

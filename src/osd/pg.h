@@ -189,6 +189,8 @@ struct pg {
 	struct list_node recov_held;   /* objects written by recovery, until applied */
 	bool kicking;                  /* pg_core_kick is running */
 	uint64_t bf_left;              /* objects after the backfill cursor (counted on tick) */
+	bool bf_slot;                  /* holds one of the OSD's osd_max_backfills slots */
+	struct pg_peer_work *bf_wait;  /* a backfill listing waiting for a slot (owned) */
 	struct pg_snap snap;           /* shard->lock */
 	struct pg_scrub_pub scrub_pub; /* shard->lock; written by pg_scrub.c only */
 };
@@ -319,6 +321,10 @@ void pg_handle_peering(struct osd_shard *sh, struct osd_item *it);
 /* Sends one of the core's messages / runs one work item (after commit). */
 void pg_peer_send(struct osd_shard *sh, struct pg *pg, int32_t to, const uint8_t *body, size_t len);
 void pg_peer_run_work(struct osd_shard *sh, struct pg *pg, const struct pg_peer_work *w);
+/* Tick: hands a free backfill slot to a waiting listing, returns the slot
+ * of a PG whose backfill is over. pg_free: returns it unconditionally. */
+void pg_backfill_slot_tick(struct osd_shard *sh, struct pg *pg);
+void pg_backfill_slot_release(struct pg *pg);
 
 /* pg_rep.c */
 /* Primary: sends the repop to every peer in acting it has not reached. */

@@ -729,6 +729,7 @@ void pg_core_tick(struct osd_shard *sh)
 			if (!pg->core)
 				continue;
 			count_backfill_left(sh, pg);
+			pg_backfill_slot_tick(sh, pg);
 			pg_core_run(sh, pg, pg_peer_tick(pg->core, &a), &a);
 			pg_core_kick(sh, pg);
 		}

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/cfg.h"
 #include "common/enc.h"
 #include "common/log.h"
 #include "common/mem.h"
@@ -221,6 +222,84 @@ static int list_one(const struct store_oid *oid, void *arg)
 	return 0;
 }
 
+/* --- osd_max_backfills: PGs backfilling at once, as primary ---------------------------- */
+
+static bool slot_take(struct osd *o)
+{
+	int max = (int)cfg_int(o->d.cfg, CFG_KEY_osd_max_backfills);
+	int cur = atomic_load(&o->backfills_active);
+
+	while (cur < max)
+		if (atomic_compare_exchange_weak(&o->backfills_active, &cur, cur + 1))
+			return true;
+	return false;
+}
+
+void pg_backfill_slot_release(struct pg *pg)
+{
+	if (pg->bf_slot)
+		atomic_fetch_sub(&pg->shard->osd->backfills_active, 1);
+	pg->bf_slot = false;
+	if (pg->bf_wait) {
+		mem_free(pg->bf_wait->after);
+		mem_free(pg->bf_wait);
+		pg->bf_wait = NULL;
+	}
+}
+
+/* A backfill round's own listing at the primary needs a slot; it waits for
+ * one (pg->bf_wait, one per PG: the core lists one range at a time). */
+static bool slot_wait(struct osd_shard *sh, struct pg *pg, const struct pg_peer_work *w)
+{
+	struct pg_peer_work *c;
+
+	if (pg->bf_slot || !pg->core || !pg_peer_is_primary(pg->core))
+		return false;
+	if (slot_take(sh->osd)) {
+		pg->bf_slot = true;
+		log_debug(pg, "osd.%d pg %s: backfill slot taken", sh->osd->whoami, pg->name);
+		return false;
+	}
+	if (!(c = mem_calloc(1, sizeof(*c))))
+		return false; /* run it rather than lose it */
+	*c = (struct pg_peer_work){ .kind = w->kind, .max = w->max, .tag = w->tag, .after = NULL };
+	if (w->after && !(c->after = mem_strdup(w->after))) {
+		mem_free(c);
+		return false;
+	}
+	if (pg->bf_wait) {
+		mem_free(pg->bf_wait->after);
+		mem_free(pg->bf_wait);
+	}
+	pg->bf_wait = c;
+	return true;
+}
+
+static void do_list(struct osd_shard *sh, struct pg *pg, const struct pg_peer_work *w);
+
+void pg_backfill_slot_tick(struct osd_shard *sh, struct pg *pg)
+{
+	struct pg_peer_progress pr;
+	struct pg_peer_work *w = pg->bf_wait;
+
+	if (pg->bf_slot && pg->core) {
+		pg_peer_progress(pg->core, &pr);
+		if (!pr.backfill_targets && !pg->bf_wait) {
+			pg_backfill_slot_release(pg);
+			log_debug(pg, "osd.%d pg %s: backfill slot returned", sh->osd->whoami,
+			          pg->name);
+		}
+		return;
+	}
+	if (!w || !slot_take(sh->osd))
+		return;
+	pg->bf_slot = true;
+	pg->bf_wait = NULL;
+	do_list(sh, pg, w);
+	mem_free(w->after);
+	mem_free(w);
+}
+
 static void do_list(struct osd_shard *sh, struct pg *pg, const struct pg_peer_work *w)
 {
 	struct list_ctx c = { .st = sh->osd->store, .cid = pg->cid };
@@ -229,6 +308,8 @@ static void do_list(struct osd_shard *sh, struct pg *pg, const struct pg_peer_wo
 	struct store_oid after;
 	int rc = 0;
 
+	if (slot_wait(sh, pg, w))
+		return;
 	if (w->after && (rc = pg_core_oid(w->after, kb, sizeof(kb), &after)) < 0)
 		return;
 	rc = store_list(c.st, pg->cid, w->after ? &after : NULL, w->max, list_one, &c);
