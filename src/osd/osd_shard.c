@@ -25,6 +25,7 @@
 #include "rados/osd_proto.h"
 #include "store/store.h"
 #include "osd/pg.h"
+#include "osd/pg_peer_drive.h"
 #include "osd/pg_scrub.h"
 
 unsigned osd_pg_shard(int64_t pool, uint32_t ps, unsigned nshards)

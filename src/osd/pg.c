@@ -36,6 +36,7 @@
 #include "store/store.h"
 #include "osd/peering/peering.h"
 #include "osd/pg.h"
+#include "osd/pg_peer_drive.h"
 
 const char *pg_state_name(enum pg_state s)
 {

@@ -33,6 +33,7 @@
 #include "osd/peering/peering.h"
 #include "osd/peering/peering_msg.h"
 #include "osd/pg.h"
+#include "osd/pg_peer_drive.h"
 
 /* --- replies --------------------------------------------------------------------- */
 

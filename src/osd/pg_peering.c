@@ -32,6 +32,7 @@
 #include "osd/peering/peering.h"
 #include "osd/peering/peering_msg.h"
 #include "osd/pg.h"
+#include "osd/pg_peer_drive.h"
 #include "osd/pg_log.h"
 #include "rados/osd_proto.h"
 #include "store/store.h"

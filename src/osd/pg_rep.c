@@ -42,6 +42,7 @@
 #include "osd/peering/peering.h"
 #include "osd/peering/peering_msg.h"
 #include "osd/pg.h"
+#include "osd/pg_peer_drive.h"
 
 /* --- primary ------------------------------------------------------------------------ */
 

@@ -63,7 +63,11 @@ class RadosCluster:
         self.dir = Path(workdir) / "cluster"
         self.osds, self.mons = osds, mons
         self.extra = Path(workdir) / "extra.conf"
-        self.extra.write_text(FAST_CONF + conf_extra)
+        # small preallocated stores (the default is 10G per OSD: a test run
+        # filled the disk) unless the test chose a size
+        size = "" if "store_data_file_size" in conf_extra else \
+            "\n[osd]\nstore_data_file_size = 512M\n"
+        self.extra.write_text(FAST_CONF + conf_extra + size)
         self.conf = self.dir / "sepia.conf"
         self.started = False
 
