@@ -19,15 +19,13 @@ from conftest import wait_for
 from radosutil import RadosCluster
 
 CONF = """
-[global]
-store_data_file_size = 256M
-
 [mon]
 mon_osd_report_timeout = 600
 mon_osd_min_down_reporters = 1
 mon_osd_down_out_interval = 0
 
 [osd]
+store_data_file_size = 256M
 osd_heartbeat_interval = 0.5
 osd_heartbeat_grace = 3
 """
