@@ -204,3 +204,22 @@ class RadosCluster:
         r = subprocess.run(cmd, capture_output=True, timeout=120)
         return r.returncode, r.stdout, r.stderr.decode(errors="replace")
 
+
+def running_cluster(tmp_path, request, osds, conf, setup=None):
+    """Fixture body (`yield from`): a cluster of `osds` OSDs up, `setup(c)`
+    run on it, the logs printed if setup or the test failed, then down."""
+    c = RadosCluster(tmp_path, osds=osds, conf_extra=conf)
+    try:
+        c.up()
+        c.wait_osds_up(osds)
+        if setup:
+            setup(c)
+    except BaseException:
+        print(c.logs())
+        c.down()
+        raise
+    yield c
+    rep = getattr(request.node, "rep_call", None)
+    if rep is not None and rep.failed:
+        print(c.logs())
+    c.down()

@@ -16,7 +16,7 @@ import time
 import pytest
 
 from conftest import wait_for
-from radosutil import RadosCluster
+from radosutil import running_cluster
 
 GRACE = 3.0
 CONF = """
@@ -34,19 +34,7 @@ store_data_file_size = 128M
 
 @pytest.fixture
 def rc(tmp_path, request):
-    c = RadosCluster(tmp_path, osds=3, conf_extra=CONF)
-    try:
-        c.up()
-        c.wait_osds_up(3)
-    except BaseException:
-        print(c.logs())
-        c.down()
-        raise
-    yield c
-    rep = getattr(request.node, "rep_call", None)
-    if rep is not None and rep.failed:
-        print(c.logs())
-    c.down()
+    yield from running_cluster(tmp_path, request, 3, CONF)
 
 
 def osd_entry(rc, i):

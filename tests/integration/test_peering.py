@@ -16,7 +16,7 @@ import time
 import pytest
 
 from conftest import wait_for
-from radosutil import RadosCluster
+from radosutil import running_cluster
 
 CONF = """
 [mon]
@@ -34,21 +34,10 @@ POOL = "pp"
 
 @pytest.fixture
 def rc(tmp_path, request):
-    c = RadosCluster(tmp_path, osds=4, conf_extra=CONF)
-    try:
-        c.up()
-        c.wait_osds_up(4)
+    def setup(c):
         c.create_pool(POOL, 3, pg_num=8, min_size=2)
         wait_clean(c)
-    except BaseException:
-        print(c.logs())
-        c.down()
-        raise
-    yield c
-    rep = getattr(request.node, "rep_call", None)
-    if rep is not None and rep.failed:
-        print(c.logs())
-    c.down()
+    yield from running_cluster(tmp_path, request, 4, CONF, setup)
 
 
 def pg_stats(rc):

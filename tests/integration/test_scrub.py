@@ -13,7 +13,7 @@ import subprocess
 import pytest
 
 from conftest import binary, wait_for
-from radosutil import RadosCluster
+from radosutil import running_cluster
 
 CONF = """
 [osd]
@@ -26,19 +26,7 @@ osd_deep_scrub_interval = 0
 
 @pytest.fixture
 def rc(tmp_path, request):
-    c = RadosCluster(tmp_path, osds=3, conf_extra=CONF)
-    try:
-        c.up()
-        c.wait_osds_up(3)
-    except BaseException:
-        print(c.logs())
-        c.down()
-        raise
-    yield c
-    rep = getattr(request.node, "rep_call", None)
-    if rep is not None and rep.failed:
-        print(c.logs())
-    c.down()
+    yield from running_cluster(tmp_path, request, 3, CONF)
 
 
 def store_tool(*args, check=True):
