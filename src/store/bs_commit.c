@@ -24,9 +24,9 @@
  * the batch moves to bs->dfl and runs on `bs-dflush` while the commit
  * thread goes on (one flush at a time, so in-place writes of a block keep
  * commit order): read_lock barrier (readers of older onodes are done), the
- * newest copy of each block written in place (sorted, in parallel),
- * overlay entries dropped, one data-file sync, one range delete of the
- * batch's D records, its extents released. Until then a crash replays the
+ * newest copy of each block written in place (sorted, in parallel), one
+ * data-file sync, point deletes of the batch's D records, overlay entries
+ * dropped, its extents released. Until then a crash replays the
  * D records.
  *
  * States: the store's ACTIVE -> FAILED on any write, sync or database error;
@@ -220,18 +220,26 @@ static void note_dseq(struct bs_dbatch *b, uint64_t seq)
 		b->dhi = seq;
 }
 
-/* Deletes every D record in [lo, hi] with one range tombstone: records
- * are committed in seq order, so all of them are in place by now. */
-static int delete_dseqs(struct blockstore *bs, uint64_t lo, uint64_t hi, bool sync)
+/* Deletes b's D records: one point delete per record while b still holds
+ * them (range tombstones slow every later iterator of the database),
+ * else (replay at mount) every record in [dlo, dhi] with one range delete:
+ * records are committed in seq order, so all of them are in place. */
+static int delete_dseqs(struct blockstore *bs, const struct bs_dbatch *b, bool sync)
 {
 	rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
 	rocksdb_writeoptions_t *wo = rocksdb_writeoptions_create();
 	char *err = NULL;
 	uint8_t klo[9], khi[9];
 
-	store_bs_key_u64(klo, BS_K_DEFER, lo);
-	store_bs_key_u64(khi, BS_K_DEFER, hi + 1);
-	rocksdb_writebatch_delete_range(wb, (const char *)klo, 9, (const char *)khi, 9);
+	for (size_t i = 0; i < b->n; i++) {
+		store_bs_key_u64(klo, BS_K_DEFER, b->v[i].seq);
+		rocksdb_writebatch_delete(wb, (const char *)klo, 9);
+	}
+	if (b->n == 0) {
+		store_bs_key_u64(klo, BS_K_DEFER, b->dlo);
+		store_bs_key_u64(khi, BS_K_DEFER, b->dhi + 1);
+		rocksdb_writebatch_delete_range(wb, (const char *)klo, 9, (const char *)khi, 9);
+	}
 	rocksdb_writeoptions_set_sync(wo, sync);
 	rocksdb_write(bs->db, wo, wb, &err);
 	rocksdb_writeoptions_destroy(wo);
@@ -322,12 +330,12 @@ static int flush_batch(struct blockstore *bs, struct bs_dbatch *b)
 
 	if (b->n)
 		rc = write_queued(bs, b);
-	if (rc == 0)
-		drop_queued(bs, b);
 	if (rc == 0 && b->dhi)
 		rc = store_file_sync(bs->file);
 	if (rc == 0 && b->dhi)
-		rc = delete_dseqs(bs, b->dlo, b->dhi, false);
+		rc = delete_dseqs(bs, b, false);
+	if (rc == 0)
+		drop_queued(bs, b);
 	if (rc < 0) {
 		store_bs_fail(bs, "deferred flush", rc);
 		return rc;
@@ -733,7 +741,7 @@ int store_bs_replay(struct blockstore *bs)
 		log_info(store, "blockstore %s: replayed %zu deferred records", bs->path, nrec);
 		rc = store_file_sync(bs->file);
 		if (rc == 0)
-			rc = delete_dseqs(bs, bs->dq.dlo, bs->dq.dhi, true);
+			rc = delete_dseqs(bs, &bs->dq, true); /* dq.n == 0: the range */
 		bs->dq.dlo = bs->dq.dhi = 0;
 	}
 	return rc;

@@ -191,10 +191,13 @@ static int add_piece(struct bs_dio_piece **v, size_t *n, size_t *cap, size_t bof
 	return 0;
 }
 
-/* Maps nb blocks of *buf to new extents and hands the buffer to the data
- * writers (bs_dio.c; *buf is then NULL): one write per contiguous piece. */
+/* Maps nb blocks of *buf to new extents. A small write (defer) puts the
+ * blocks into the transaction's deferred record, so that its group needs
+ * no data-file write or sync (the deferred flush writes them in place);
+ * otherwise the buffer goes to the data writers (bs_dio.c; *buf is then
+ * NULL): one write per contiguous piece. */
 static int write_new(struct bs_tctx *tc, struct bs_onode *on, uint64_t b0, uint64_t nb,
-                     uint8_t **buf)
+                     uint8_t **buf, bool defer)
 {
 	struct blockstore *bs = tc->bs;
 	struct bs_dio_piece *v = NULL;
@@ -202,13 +205,16 @@ static int write_new(struct bs_tctx *tc, struct bs_onode *on, uint64_t b0, uint6
 	uint64_t pblk, got = 0;
 	int rc = store_bs_extmap_punch(&on->em, b0, nb, punch_cb, tc);
 
-	tc->p->data_io = true;
+	if (!defer)
+		tc->p->data_io = true;
 	for (uint64_t done = 0; rc == 0 && done < nb; done += got) {
 		uint32_t *crc;
 
 		rc = alloc_piece(tc, nb - done < UINT32_MAX ? nb - done : UINT32_MAX, &pblk, &got);
-		if (rc == 0)
+		if (rc == 0 && !defer)
 			rc = add_piece(&v, &nv, &cv, done * bs->bsize, pblk, got);
+		for (uint64_t i = 0; rc == 0 && defer && i < got; i++)
+			rc = def_put(tc, pblk + i, *buf + (done + i) * bs->bsize);
 		crc = rc == 0 ? mem_malloc(got * sizeof(*crc)) : NULL;
 		if (rc == 0 && !crc)
 			rc = -ENOMEM;
@@ -218,7 +224,7 @@ static int write_new(struct bs_tctx *tc, struct bs_onode *on, uint64_t b0, uint6
 		    (rc = store_bs_extmap_insert(&on->em, b0 + done, pblk, (uint32_t)got, crc)) < 0)
 			mem_free(crc);
 	}
-	if (rc < 0) {
+	if (rc < 0 || defer) {
 		mem_free(v);
 		return rc;
 	}
@@ -234,6 +240,7 @@ int store_bs_obj_write(struct bs_tctx *tc, struct bs_onode *on, uint64_t off, ui
 	uint64_t b0 = off / bs->bsize, b1 = (off + len + bs->bsize - 1) / bs->bsize;
 	uint64_t nb = b1 - b0, head = off % bs->bsize;
 	uint8_t *buf;
+	bool small;
 	int rc = 0;
 
 	if (len == 0)
@@ -251,10 +258,11 @@ int store_bs_obj_write(struct bs_tctx *tc, struct bs_onode *on, uint64_t off, ui
 		memcpy(buf + head, raw, len);
 	else if (rc == 0)
 		memset(buf + head, 0, len);
-	if (rc == 0 && nb * bs->bsize <= bs->opts.deferred_max && all_mapped(on, b0, nb))
+	small = nb * bs->bsize <= bs->opts.deferred_max;
+	if (rc == 0 && small && all_mapped(on, b0, nb))
 		rc = write_deferred(tc, on, b0, nb, buf);
 	else if (rc == 0)
-		rc = write_new(tc, on, b0, nb, &buf);
+		rc = write_new(tc, on, b0, nb, &buf, small);
 	store_file_buf_put(bs->file, buf);
 	if (rc < 0)
 		return rc;

@@ -146,7 +146,8 @@ int store_bs_alloc_flush(struct bs_alloc *a, rocksdb_writebatch_t *wb);
 int store_bs_alloc_load_chunk(struct bs_alloc *a, const void *p, size_t n);
 
 /* ---- the store ---- */
-#define BS_PEND_BUCKETS     1024
+#define BS_PEND_BUCKETS     16384
+#define BS_SHARD_DROP_MAX   32 /* shards a remove deletes one by one */
 #define BS_OVL_BUCKETS      1024
 #define BS_INFLIGHT_MAX     256        /* queued transactions before queue blocks */
 #define BS_PEND_CLEAN_BYTES (8u << 20) /* clean pend entries kept (about) */
@@ -168,6 +169,7 @@ struct bs_pend {
 	struct list_node lru; /* in pend_lru while clean */
 	char *key;
 	size_t klen;
+	uint64_t hash; /* pend_hash(key) */
 	bool exists;
 	bool is_coll;
 	struct bs_onode on; /* when exists && !is_coll */

@@ -25,20 +25,29 @@
 #include "common/mem.h"
 #include "store/bs_int.h"
 
-static size_t pend_hash(const char *key, size_t n)
+/* FNV-1a: the keys of one collection share a long prefix, so each entry
+ * keeps the whole hash and chains compare it before the key. */
+static uint64_t pend_hash(const char *key, size_t n)
 {
 	uint64_t h = 1469598103934665603ull;
 
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ (uint8_t)key[i]) * 1099511628211ull;
-	return (size_t)(h % BS_PEND_BUCKETS);
+	return h;
+}
+
+static struct bs_pend **pend_bucket(struct blockstore *bs, uint64_t hash)
+{
+	return &bs->pend[hash % BS_PEND_BUCKETS];
 }
 
 /* Caller holds pend_lock. */
 static struct bs_pend *pend_find(struct blockstore *bs, const char *key, size_t n)
 {
-	for (struct bs_pend *p = bs->pend[pend_hash(key, n)]; p; p = p->next)
-		if (p->klen == n && memcmp(p->key, key, n) == 0)
+	uint64_t h = pend_hash(key, n);
+
+	for (struct bs_pend *p = *pend_bucket(bs, h); p; p = p->next)
+		if (p->hash == h && p->klen == n && memcmp(p->key, key, n) == 0)
 			return p;
 	return NULL;
 }
@@ -46,7 +55,7 @@ static struct bs_pend *pend_find(struct blockstore *bs, const char *key, size_t 
 /* Caller holds pend_lock. */
 static void pend_free(struct blockstore *bs, struct bs_pend *p)
 {
-	struct bs_pend **pp = &bs->pend[pend_hash(p->key, p->klen)];
+	struct bs_pend **pp = pend_bucket(bs, p->hash);
 
 	while (*pp != p)
 		pp = &(*pp)->next;
@@ -125,12 +134,13 @@ static void pend_cache(struct blockstore *bs, const char *key, size_t n, bool ex
 		goto out_free;
 	memcpy(p->key, key, n);
 	p->klen = n;
+	p->hash = pend_hash(key, n);
 	p->exists = exists;
 	p->is_coll = is_coll;
 	pthread_mutex_lock(&bs->pend_lock);
 	assert(!pend_find(bs, key, n));
-	p->next = bs->pend[pend_hash(key, n)];
-	bs->pend[pend_hash(key, n)] = p;
+	p->next = *pend_bucket(bs, p->hash);
+	*pend_bucket(bs, p->hash) = p;
 	pend_make_clean(bs, p);
 	pthread_mutex_unlock(&bs->pend_lock);
 	return;
@@ -332,25 +342,60 @@ static void omap_drop_all(struct bs_tctx *tc, uint64_t nid)
 	rocksdb_writebatch_delete_range(tc->p->wb, (const char *)a, 9, (const char *)b, 9);
 }
 
-/* Deletes every extent-map shard of nid (the object's incarnation ends). */
-static void shards_drop_all(struct bs_tctx *tc, uint64_t nid)
+/* Notes shards [a, b] in s (at most BS_SHARD_DROP_MAX); false when full. */
+static bool note_shards(uint64_t *s, size_t *n, uint64_t a, uint64_t b)
 {
-	uint8_t a[9], b[9];
+	for (uint64_t k = a; k <= b; k++) {
+		if (*n && s[*n - 1] == k)
+			continue;
+		if (*n == BS_SHARD_DROP_MAX)
+			return false;
+		s[(*n)++] = k;
+	}
+	return true;
+}
 
-	store_bs_key_u64(a, BS_K_SHARD, nid);
-	store_bs_key_u64(b, BS_K_SHARD, nid + 1);
+/* Deletes every extent-map shard of on (its incarnation ends). The
+ * database holds a shard only where the map as loaded had extents: within
+ * the current map's or the range this transaction changed. A few shards
+ * are deleted one by one (range tombstones slow every later iterator of
+ * the database), more with one range delete; deleting an absent key is
+ * harmless. */
+static void shards_drop_all(struct bs_tctx *tc, const struct bs_onode *on)
+{
+	const struct bs_extmap *em = &on->em;
+	uint64_t s[BS_SHARD_DROP_MAX];
+	uint8_t a[BS_SHARD_KEY], b[BS_SHARD_KEY];
+	size_t n = 0;
+	bool few = true;
+
+	for (size_t i = 0; few && i < em->n; i++)
+		few = note_shards(s, &n, em->v[i].lblk / BS_SHARD_BLOCKS,
+		                  (em->v[i].lblk + em->v[i].nblk - 1) / BS_SHARD_BLOCKS);
+	if (few && em->dhi)
+		few =
+		    note_shards(s, &n, em->dlo / BS_SHARD_BLOCKS, (em->dhi - 1) / BS_SHARD_BLOCKS);
+	for (size_t i = 0; few && i < n; i++) {
+		store_bs_shard_key(a, on->nid, s[i]);
+		rocksdb_writebatch_delete(tc->p->wb, (const char *)a, BS_SHARD_KEY);
+	}
+	if (few)
+		return;
+	store_bs_key_u64(a, BS_K_SHARD, on->nid);
+	store_bs_key_u64(b, BS_K_SHARD, on->nid + 1);
 	rocksdb_writebatch_delete_range(tc->p->wb, (const char *)a, 9, (const char *)b, 9);
 }
 
 static int obj_remove(struct bs_tctx *tc, struct bs_wobj *w)
 {
-	int rc = store_bs_obj_release_all(tc, &w->on);
+	int rc;
 
+	if (w->on.nshards) /* the database holds shards of this incarnation */
+		shards_drop_all(tc, &w->on);
+	rc = store_bs_obj_release_all(tc, &w->on);
 	if (rc < 0)
 		return rc;
 	omap_drop_all(tc, w->on.nid);
-	if (w->on.nshards) /* the database holds shards of this incarnation */
-		shards_drop_all(tc, w->on.nid);
 	w->exists = false;
 	w->dirty = true;
 	w->noops = 0;
@@ -665,8 +710,9 @@ static int pend_install(struct bs_tctx *tc, char *key, size_t klen, bool exists,
 		}
 		memcpy(p->key, key, klen);
 		p->klen = klen;
-		p->next = bs->pend[pend_hash(key, klen)];
-		bs->pend[pend_hash(key, klen)] = p;
+		p->hash = pend_hash(key, klen);
+		p->next = *pend_bucket(bs, p->hash);
+		*pend_bucket(bs, p->hash) = p;
 	}
 	store_bs_onode_fini(&p->on);
 	store_bs_onode_init(&p->on);

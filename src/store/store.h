@@ -66,7 +66,7 @@ struct store_statfs {
 struct store_opts {
 	uint32_t block_size;   /* allocation unit and checksum block */
 	uint64_t data_size;    /* bytes of the data file made by mkfs */
-	uint64_t deferred_max; /* overwrites up to this go through the KV WAL */
+	uint64_t deferred_max; /* writes up to this go through the KV WAL */
 	unsigned commit_threads;
 	uint64_t cache_size; /* KV block cache */
 	bool read_only;      /* open without replay or writes (tools, fsck) */

@@ -23,6 +23,7 @@ void test_faulty_short_and_eio(void **state);
 void test_faulty_crash(void **state);
 void test_crash_short(void **state);
 void test_readonly_deferred(void **state);
+void test_small_new_deferred(void **state);
 void test_shard_roundtrip(void **state);
 void test_shard_damage(void **state);
 
@@ -47,6 +48,7 @@ int main(void)
 		cmocka_unit_test(test_faulty_crash),
 		cmocka_unit_test(test_crash_short),
 		cmocka_unit_test(test_readonly_deferred),
+		cmocka_unit_test(test_small_new_deferred),
 		cmocka_unit_test(test_shard_roundtrip),
 		cmocka_unit_test(test_shard_damage),
 	};

@@ -3,8 +3,10 @@
  * (-EIO on read, scrub and deep fsck report it), the fault-injection shim
  * (short writes are harmless, an EIO turns the store failed, a crash at a
  * sync loses only what was never committed), a short fork+SIGKILL
- * crash run, and a read-only open of a store whose deferred writes never
- * reached the data file (the tool's view of a crashed OSD). */
+ * crash run, a read-only open of a store whose deferred writes never
+ * reached the data file (the tool's view of a crashed OSD), and small
+ * writes to new objects: durable through the database alone, written in
+ * place by the replay after a crash. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -28,6 +30,7 @@ void test_faulty_short_and_eio(void **state);
 void test_faulty_crash(void **state);
 void test_crash_short(void **state);
 void test_readonly_deferred(void **state);
+void test_small_new_deferred(void **state);
 
 static void fsck_note(const char *what, void *arg)
 {
@@ -94,6 +97,7 @@ void test_faulty_short_and_eio(void **state)
 	store_close(ts.st);
 	tstore_opts(&o);
 	o.faulty = true;
+	o.deferred_max = 0; /* every write goes to the data file now */
 	assert_int_equal(store_bs_open(ts.dir, &o, &ts.st), 0);
 	store_faulty_arm(store_bs_file(ts.st), &plan);
 	for (size_t i = 0; i < sizeof(data); i++)
@@ -177,16 +181,14 @@ static void deferred_child(const char *dir)
 	_exit(0); /* no close: the deferred block never reaches the data file */
 }
 
-void test_readonly_deferred(void **state)
+/* Makes a store in dir (a mkdtemp template) and runs child on it in a
+ * process of its own, which must exit 0 (without closing the store). */
+static void run_crashed_child(char *dir, void (*child)(const char *dir))
 {
-	char dir[] = "/tmp/sepia-store-XXXXXX";
 	struct store_opts o;
-	struct store *st;
-	uint8_t *got;
 	int status;
 	pid_t pid;
 
-	(void)state;
 	assert_non_null(mkdtemp(dir));
 	rm_rf(dir);
 	tstore_opts(&o);
@@ -194,13 +196,100 @@ void test_readonly_deferred(void **state)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0)
-		deferred_child(dir);
+		child(dir);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+void test_readonly_deferred(void **state)
+{
+	char dir[] = "/tmp/sepia-store-XXXXXX";
+	struct store_opts o;
+	struct store *st;
+	uint8_t *got;
+
+	(void)state;
+	run_crashed_child(dir, deferred_child);
+	tstore_opts(&o);
 	o.read_only = true;
 	assert_int_equal(store_bs_open(dir, &o, &st), 0);
 	assert_int_equal(tread(st, "c", "obj", &got), 8192);
 	assert_true(got[0] == 'b' && got[4095] == 'b' && got[4096] == 'a');
+	free(got);
+	assert_int_equal(store_fsck(st, STORE_FSCK_DEEP, NULL, NULL), 0);
+	store_close(st);
+	rm_rf(dir);
+}
+
+/* Child: a small new object (through the database) and a large one
+ * (written to the data file at once), both committed, then death. */
+static void small_new_child(const char *dir)
+{
+	struct store_opts o;
+	struct store_txn *t;
+	struct store *st;
+	static uint8_t small[4096], big[256 << 10];
+
+	memset(small, 's', sizeof(small));
+	memset(big, 'B', sizeof(big));
+	tstore_opts(&o);
+	if (store_bs_open(dir, &o, &st) < 0 || store_txn_create(&t) < 0 ||
+	    store_txn_coll_create(t, "c") < 0 || store_apply_transaction(st, t) < 0 ||
+	    twrite(st, "c", "small", 0, small, sizeof(small)) < 0 ||
+	    twrite(st, "c", "big", 0, big, sizeof(big)) < 0)
+		_exit(1);
+	_exit(0); /* no close: no deferred flush */
+}
+
+static int first_byte_off(const struct store_extent *x, void *arg)
+{
+	*(uint64_t *)arg = x->file_off;
+	return 1;
+}
+
+/* The byte at the start of an object's first extent in the data file. */
+static uint8_t byte_in_file(struct store *st, const char *dir, const char *name)
+{
+	struct store_oid oid = toid(name);
+	uint64_t off = 0;
+	char path[256];
+	uint8_t byte = 0;
+	int fd;
+
+	assert_int_equal(store_extents(st, "c", &oid, first_byte_off, &off), 1);
+	snprintf(path, sizeof(path), "%s/block", dir);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &byte, 1, (off_t)off), 1);
+	close(fd);
+	return byte;
+}
+
+void test_small_new_deferred(void **state)
+{
+	char dir[] = "/tmp/sepia-store-XXXXXX";
+	struct store_opts o;
+	struct store *st;
+	uint8_t *got;
+
+	(void)state;
+	run_crashed_child(dir, small_new_child);
+	tstore_opts(&o);
+	/* read-only: the small object is only in its deferred record */
+	o.read_only = true;
+	assert_int_equal(store_bs_open(dir, &o, &st), 0);
+	assert_int_equal(byte_in_file(st, dir, "small"), 0);
+	assert_int_equal(byte_in_file(st, dir, "big"), 'B');
+	assert_int_equal(tread(st, "c", "small", &got), 4096);
+	assert_true(got[0] == 's' && got[4095] == 's');
+	free(got);
+	store_close(st);
+	/* read-write: the replay writes it in place */
+	o.read_only = false;
+	assert_int_equal(store_bs_open(dir, &o, &st), 0);
+	assert_int_equal(byte_in_file(st, dir, "small"), 's');
+	assert_int_equal(tread(st, "c", "small", &got), 4096);
+	assert_true(got[0] == 's' && got[4095] == 's');
 	free(got);
 	assert_int_equal(store_fsck(st, STORE_FSCK_DEEP, NULL, NULL), 0);
 	store_close(st);
