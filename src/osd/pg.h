@@ -138,6 +138,7 @@ struct pg_repop {
 /* An update in flight at a replica. */
 struct pg_repwait {
 	uint64_t tid;          /* the primary's repop tid */
+	bool want_ack;         /* the repop's OSD_F_ACK: an applied reply too */
 	struct msg_conn *conn; /* ref */
 	struct pg_repwait *next;
 };

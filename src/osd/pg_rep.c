@@ -12,7 +12,8 @@
  *          -> {local commit, peer commits} all -> ONDISK reply, done
  *   done repops leave pg->repops from the head, advancing last_complete.
  * Replica, per update (struct pg_repin): queued -> applied (ACK to the
- * waiters) -> committed (ONDISK, last_complete, freed).
+ * waiters whose repop asked for it: the primary asks only when its client
+ * did) -> committed (ONDISK, last_complete, freed).
  * The peering core decides where an update goes (pg_peer_write's targets:
  * the acting set, and backfill targets with or without the object data)
  * and logs it on every copy: the primary sends only the object part of the
@@ -71,6 +72,9 @@ static int send_one(struct osd_shard *sh, struct pg *pg, struct pg_repop *r, str
 	m->from = sh->osd->whoami;
 	m->pg_trim_to = r->trim_to;
 	m->interval = r->interval;
+	m->flags = OSD_F_ONDISK;
+	if (!r->op || (r->op->m->flags & OSD_F_ACK))
+		m->flags |= OSD_F_ACK;
 	if ((rc = osd_log_entry_copy(&m->entry, &r->entry)) < 0) {
 		msg_put(msg);
 		return rc;
@@ -360,13 +364,14 @@ static struct pg_repin *repin_find(struct pg *pg, struct osd_eversion v, uint64_
 	return NULL;
 }
 
-static int repin_wait(struct pg_repin *ri, struct msg_conn *c, uint64_t tid)
+static int repin_wait(struct pg_repin *ri, struct msg_conn *c, uint64_t tid, uint32_t flags)
 {
 	struct pg_repwait *w = mem_calloc(1, sizeof(*w));
 
 	if (!w)
 		return -ENOMEM;
 	w->tid = tid;
+	w->want_ack = flags & OSD_F_ACK;
 	w->conn = msg_conn_get(c);
 	w->next = ri->waiters;
 	ri->waiters = w;
@@ -378,8 +383,8 @@ static void rep_dup(struct osd_shard *sh, struct pg *pg, struct osd_msg_repop *m
 {
 	struct pg_repin *ri = repin_find(pg, m->entry.version, 0);
 
-	if (ri && repin_wait(ri, m->m.conn, m->tid) == 0) {
-		if (ri->applied)
+	if (ri && repin_wait(ri, m->m.conn, m->tid, m->flags) == 0) {
+		if (ri->applied && (m->flags & OSD_F_ACK))
 			rep_reply(sh, pg, m->m.conn, m->pool, m->ps, m->tid, 0, OSD_F_ACK);
 		return;
 	}
@@ -398,7 +403,7 @@ static int rep_apply(struct osd_shard *sh, struct pg *pg, struct osd_msg_repop *
 	if (rc == 0)
 		rc = pg_core_ops_txn(pg, a, t);
 	if (rc == 0)
-		rc = repin_wait(ri, m->m.conn, m->tid);
+		rc = repin_wait(ri, m->m.conn, m->tid, m->flags);
 	if (rc == 0) {
 		ri->id = pg->next_repin++;
 		ri->version = m->entry.version;
@@ -483,8 +488,9 @@ static void replica_event(struct osd_shard *sh, struct pg *pg, struct osd_item *
 	if (!ri)
 		return;
 	for (struct pg_repwait *w = ri->waiters; w; w = w->next)
-		rep_reply(sh, pg, w->conn, pg->id.pool, pg->id.ps, w->tid, it->status,
-		          commit ? OSD_F_ONDISK : OSD_F_ACK);
+		if (commit || w->want_ack || it->status < 0)
+			rep_reply(sh, pg, w->conn, pg->id.pool, pg->id.ps, w->tid, it->status,
+			          commit ? OSD_F_ONDISK : OSD_F_ACK);
 	ri->applied = true;
 	if (!commit)
 		return;

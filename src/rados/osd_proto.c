@@ -541,6 +541,7 @@ static void repop_encode(const struct msg *m, struct enc *e)
 	osd_log_entry_encode(e, &p->entry);
 	enc_ever(e, p->pg_trim_to);
 	enc_u32(e, p->interval);
+	enc_u32(e, p->flags);
 }
 
 static int repop_decode(struct msg *m, struct dec *d, uint8_t v)
@@ -548,7 +549,6 @@ static int repop_decode(struct msg *m, struct dec *d, uint8_t v)
 	struct osd_msg_repop *p = (void *)m;
 	int rc = dec_u64(d, &p->tid);
 
-	(void)v;
 	if (rc == 0)
 		rc = dec_u32(d, &p->epoch);
 	if (rc == 0)
@@ -563,6 +563,9 @@ static int repop_decode(struct msg *m, struct dec *d, uint8_t v)
 		rc = dec_ever(d, &p->pg_trim_to);
 	if (rc == 0)
 		rc = dec_u32(d, &p->interval);
+	p->flags = OSD_F_ACK | OSD_F_ONDISK;
+	if (rc == 0 && v >= 3)
+		rc = dec_u32(d, &p->flags);
 	if (rc == 0 && m->data && buf_len(m->data) > OSD_TXN_MAX)
 		rc = -EBADMSG;
 	return rc;
@@ -576,7 +579,7 @@ static void repop_fini(struct msg *m)
 const struct msg_type_ops osd_repop_ops = {
 	.type = OSD_MSG_REPOP,
 	.name = "osd_repop",
-	.version = 2, /* v2: interval, data optional; v1 (whole txn incl. PG log) refused */
+	.version = 3, /* v3: flags; v2: interval, data optional; v1 (whole txn) refused */
 	.compat = 2,
 	.size = sizeof(struct osd_msg_repop),
 	.encode = repop_encode,
