@@ -142,8 +142,9 @@
 
 /* osd: the object storage daemon */
 #define CFG_OPTS_OSD(X)                                                        \
-	X(osd_op_num_shards, CFG_INT, "4", "1", "64", CFG_D_OSD, CFG_F_STARTUP,  \
-	  "op queue shards: ops of one PG stay in one shard, in order")         \
+	X(osd_op_num_shards, CFG_INT, "0", "0", "64", CFG_D_OSD, CFG_F_STARTUP,  \
+	  "op queue shards: ops of one PG stay in one shard, in order; 0: one " \
+	  "per two online CPUs, 1 to 8")                                        \
 	X(osd_op_num_threads_per_shard, CFG_INT, "1", "1", "16", CFG_D_OSD,     \
 	  CFG_F_STARTUP, "worker threads serving each op queue shard")          \
 	X(osd_client_message_cap, CFG_INT, "256", "1", "", CFG_D_OSD, 0,         \
