@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* osd/main.c - sepia-osd: the object storage daemon's entry point, an init
  * table of named steps undone in reverse (common/daemon.h). */
+#include <malloc.h>
 #include <stdio.h>
 
 #include "common/daemon.h"
@@ -18,6 +19,21 @@ static void osd_usage(const char *prog)
 	       "  (no --mkfs)     run the daemon: boot into the cluster named by mon_host\n"
 	       "Example: %s --mkfs -i 0 -c /etc/sepia/sepia.conf && %s -i 0 -c ...\n",
 	       prog, prog, prog);
+}
+
+/* Object payloads (4 MiB messages, dozens in flight) are allocated and
+ * freed all the time on messenger and shard threads. With glibc's
+ * defaults such chunks go back to the kernel (munmap, or a thread arena's
+ * heap trimmed with MADV_DONTNEED) and every reuse faults in and zeroes
+ * fresh pages: a tenth of the OSDs' CPU in a 4 MiB write benchmark. Chunks
+ * below 32 MiB (glibc's maximum here) now come from the arenas, which
+ * keep up to 64 MiB of free memory at their top: 4 MiB writes on a 2-core
+ * VM, 3 OSDs, went from ~350 to ~420 MB/s, for ~30 MiB more resident
+ * memory per OSD. */
+static void malloc_setup(void)
+{
+	(void)mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	(void)mallopt(M_TRIM_THRESHOLD, 64 << 20);
 }
 
 int main(int argc, char **argv)
@@ -50,6 +66,7 @@ int main(int argc, char **argv)
 		       .usage = osd_usage },
 	};
 
+	malloc_setup();
 	osd.d.argc = argc;
 	osd.d.argv = argv;
 	return daemon_main(&osd.d, steps, sizeof(steps) / sizeof(steps[0]));
