@@ -361,7 +361,13 @@ class Chaos(threading.Thread):
         rc = self.run_.rc
         for i in range(OSDS):
             if rc.osd_pid(i) is None:
-                rc.osd("start", i)
+                try:
+                    rc.osd("start", i)
+                except AssertionError as e:
+                    # started a moment ago: its pid file was not there yet
+                    if "already running" not in str(e):
+                        raise
+                    continue
                 self.run_.event(f"start osd.{i} (end)")
         if self.out is not None and self.out >= 0:
             self.mark("in", self.out)
