@@ -212,9 +212,9 @@ struct osd_msg_repop {
 	struct osd_log_entry entry;
 	struct osd_eversion pg_trim_to; /* replicas may trim their log up to it */
 	uint32_t interval;              /* the primary's same_interval_since */
-	uint32_t flags;                 /* replies wanted (v3): OSD_F_ONDISK alone skips the
-	                 * applied reply (the client asked for the commit only);
-	                 * a v2 sender wants both */
+	/* Replies wanted (v3): OSD_F_ONDISK alone skips the applied reply (the
+	 * client asked for the commit only); a v2 sender wants both. */
+	uint32_t flags;
 	/* m.data: the object part of the update as an encoded store transaction
 	 * (each copy adds its own PG log and info); none: the log entry only */
 };
