@@ -12,7 +12,7 @@
 /* Layout 2 (sharded extent maps): superblock and onode v2, compat 2, so
  * that neither this code nor older code reads the other's stores. */
 #define V_SUPER 2
-#define V_ONODE 2
+#define V_ONODE 3 /* v3: flags; v2 (compat 2) decodes with BS_ONODE_F_OMAP */
 #define V_SHARD 1
 #define V_COLL  1
 #define V_FREE  1
@@ -152,7 +152,7 @@ int store_bs_shard_decode(const void *p, size_t n, uint64_t shard, struct bs_ext
 
 void store_bs_onode_encode(struct enc *e, const struct bs_onode *on)
 {
-	size_t b = enc_begin(e, V_ONODE, V_ONODE);
+	size_t b = enc_begin(e, V_ONODE, 2);
 
 	enc_u64(e, on->seq);
 	enc_u64(e, on->size);
@@ -163,6 +163,7 @@ void store_bs_onode_encode(struct enc *e, const struct bs_onode *on)
 		enc_blob(e, on->attrs.v[i].val, on->attrs.v[i].len);
 	}
 	enc_u32(e, store_bs_extmap_nshards(&on->em)); /* on must hold its whole map */
+	enc_u8(e, on->flags);
 	enc_end(e, b);
 }
 
@@ -194,7 +195,7 @@ int store_bs_onode_decode(const void *p, size_t n, struct bs_onode *on)
 	store_bs_onode_init(on);
 	dec_init(&d, p, n);
 	rc = dec_begin(&d, V_ONODE, &v, &body);
-	if (rc == 0 && v < V_ONODE)
+	if (rc == 0 && v < 2)
 		rc = -EBADMSG; /* layout 1 */
 	if (rc == 0 &&
 	    (dec_u64(&body, &on->seq) || dec_u64(&body, &on->size) || dec_u64(&body, &on->nid)))
@@ -202,6 +203,9 @@ int store_bs_onode_decode(const void *p, size_t n, struct bs_onode *on)
 	if (rc == 0)
 		rc = attrs_decode(&body, &on->attrs);
 	if (rc == 0 && dec_u32(&body, &on->nshards))
+		rc = -EBADMSG;
+	on->flags = BS_ONODE_F_OMAP; /* v2: unknown, so possibly */
+	if (rc == 0 && v >= 3 && dec_u8(&body, &on->flags))
 		rc = -EBADMSG;
 	if (rc < 0) {
 		store_bs_onode_fini(on);

@@ -48,6 +48,7 @@ int store_bs_onode_copy(struct bs_onode *dst, const struct bs_onode *src)
 	t.size = src->size;
 	t.nid = src->nid;
 	t.nshards = src->nshards;
+	t.flags = src->flags;
 	if (store_kvvec_copy(&t.attrs, &src->attrs) < 0)
 		goto out_fail;
 	t.em.v = mem_calloc(src->em.n ? src->em.n : 1, sizeof(*t.em.v));

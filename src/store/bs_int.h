@@ -57,9 +57,14 @@ struct bs_onode {
 	uint64_t size;    /* logical bytes */
 	uint64_t nid;     /* omap and shard id, unique per object incarnation */
 	uint32_t nshards; /* shard records under nid (as decoded; recounted on encode) */
+	uint8_t flags;    /* BS_ONODE_F_* */
 	struct store_kvvec attrs;
 	struct bs_extmap em;
 };
+/* The incarnation may have omap keys (set by the first omap write or a
+ * clone with omap; never cleared): a remove without it skips the omap's
+ * range delete. */
+#define BS_ONODE_F_OMAP 0x1u
 
 struct bs_coll_rec {
 	char cid[STORE_NAME_MAX + 1];

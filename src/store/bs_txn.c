@@ -395,7 +395,8 @@ static int obj_remove(struct bs_tctx *tc, struct bs_wobj *w)
 	rc = store_bs_obj_release_all(tc, &w->on);
 	if (rc < 0)
 		return rc;
-	omap_drop_all(tc, w->on.nid);
+	if (w->on.flags & BS_ONODE_F_OMAP)
+		omap_drop_all(tc, w->on.nid);
 	w->exists = false;
 	w->dirty = true;
 	w->noops = 0;
@@ -442,9 +443,12 @@ static int omap_op(struct bs_tctx *tc, struct bs_wobj *w, const struct store_op 
 		return -ENOMEM;
 	w->oops[w->noops++] = op;
 	if (op->type == STORE_OP_OMAP_CLEAR) {
-		omap_drop_all(tc, w->on.nid);
+		if (w->on.flags & BS_ONODE_F_OMAP)
+			omap_drop_all(tc, w->on.nid);
 		return 0;
 	}
+	if (op->type == STORE_OP_OMAP_SETKEYS)
+		w->on.flags |= BS_ONODE_F_OMAP;
 	enc_init(&a);
 	enc_init(&b);
 	if (op->type == STORE_OP_OMAP_RMKEYRANGE) {
@@ -530,6 +534,8 @@ static int clone_omap(struct bs_tctx *tc, const struct bs_wobj *src, struct bs_w
 	    src->has_full ? store_kvvec_copy(&kv, &src->full) : omap_load(tc->bs, src->on.nid, &kv);
 	if (rc == 0)
 		rc = omap_replay(src, &kv);
+	if (kv.n)
+		dst->on.flags |= BS_ONODE_F_OMAP;
 	for (size_t i = 0; rc == 0 && i < kv.n; i++) {
 		omap_key(&e, dst->on.nid, kv.v[i].key);
 		rc = enc_error(&e);

@@ -25,6 +25,7 @@ void test_crash_short(void **state);
 void test_readonly_deferred(void **state);
 void test_small_new_deferred(void **state);
 void test_shard_roundtrip(void **state);
+void test_remove_omap(void **state);
 void test_shard_damage(void **state);
 
 #define BOTH(fn)                                                                  \
@@ -50,6 +51,7 @@ int main(void)
 		cmocka_unit_test(test_readonly_deferred),
 		cmocka_unit_test(test_small_new_deferred),
 		cmocka_unit_test(test_shard_roundtrip),
+		cmocka_unit_test(test_remove_omap),
 		cmocka_unit_test(test_shard_damage),
 	};
 

@@ -2,6 +2,8 @@
 /* tests/unit/store/test_shard.c - BlockStore extent-map shards: an object
  * whose extents cross shard boundaries survives overwrites, truncation and
  * reopening with its map merged back; removing it leaves no shard behind;
+ * removing objects with and without omap (and their clones) leaves no
+ * omap key behind;
  * a missing shard makes the object unreadable (-EBADMSG) and deep fsck
  * report it, an orphan shard is reported too; a layout-1 superblock is
  * refused. The shard records are edited through RocksDB directly. */
@@ -20,6 +22,7 @@
 #include "util.h"
 
 void test_shard_roundtrip(void **state);
+void test_remove_omap(void **state);
 void test_shard_damage(void **state);
 
 struct ext_sum {
@@ -84,17 +87,18 @@ static void open_again(struct tstore *ts)
 	assert_int_equal(store_bs_open(ts->dir, &o, &ts->st), 0);
 }
 
-static unsigned count_shards(rocksdb_t *db, char first_key[17])
+/* Counts the keys with prefix byte pfx ('X' shards, 'M' omap). */
+static unsigned count_keys(rocksdb_t *db, char pfx, char first_key[17])
 {
 	rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
 	rocksdb_iterator_t *it = rocksdb_create_iterator(db, ro);
 	unsigned n = 0;
 
-	for (rocksdb_iter_seek(it, "X", 1); rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
+	for (rocksdb_iter_seek(it, &pfx, 1); rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
 		size_t klen;
 		const char *k = rocksdb_iter_key(it, &klen);
 
-		if (klen == 0 || k[0] != 'X')
+		if (klen == 0 || k[0] != pfx)
 			break;
 		if (n++ == 0 && first_key && klen == 17)
 			memcpy(first_key, k, 17);
@@ -104,11 +108,12 @@ static unsigned count_shards(rocksdb_t *db, char first_key[17])
 	return n;
 }
 
-static unsigned nshards_seen;
+static unsigned nshards_seen, nomap_seen;
 
 static void db_count(rocksdb_t *db)
 {
-	nshards_seen = count_shards(db, NULL);
+	nshards_seen = count_keys(db, 'X', NULL);
+	nomap_seen = count_keys(db, 'M', NULL);
 }
 
 void test_shard_roundtrip(void **state)
@@ -166,7 +171,7 @@ static void db_take_shard(rocksdb_t *db)
 	rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
 	char *err = NULL;
 
-	assert_true(count_shards(db, shard_key) > 0);
+	assert_true(count_keys(db, 'X', shard_key) > 0);
 	shard_val = rocksdb_get(db, ro, shard_key, sizeof(shard_key), &shard_vlen, &err);
 	assert_non_null(shard_val);
 	rocksdb_delete(db, wo, shard_key, sizeof(shard_key), &err);
@@ -235,4 +240,54 @@ void test_shard_damage(void **state)
 	assert_int_equal(store_bs_open(ts.dir, &opts, &st), -EBADMSG);
 	log_set_level(LOG_SUB_store, LOG_LVL_ERR);
 	rm_rf(ts.dir);
+}
+
+/* Counts ts's shard and omap keys with the store closed, then reopens it. */
+static void count_closed(struct tstore *ts)
+{
+	store_close(ts->st);
+	with_db(ts->dir, db_count);
+	open_again(ts);
+}
+
+static void remove_objs(struct store *st, const struct store_oid *o, unsigned n)
+{
+	struct store_txn *t;
+
+	assert_int_equal(store_txn_create(&t), 0);
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(store_txn_remove(t, "c", &o[i]), 0);
+	assert_int_equal(store_apply_transaction(st, t), 0);
+}
+
+void test_remove_omap(void **state)
+{
+	static uint8_t data[256 << 10];
+	struct store_kv kv[2] = { { "k1", "v1", 2 }, { "k2", "v2", 2 } };
+	struct store_oid o[3] = { toid("a"), toid("b"), toid("c") };
+	struct tstore ts;
+	struct store_txn *t;
+
+	(void)state;
+	tstore_open(&ts, true);
+	mk_coll(ts.st);
+	fill(data, sizeof(data), 3);
+	/* a: data and omap; b: data only; c: a clone of a (omap copied) */
+	assert_int_equal(twrite(ts.st, "c", "a", 0, data, sizeof(data)), 0);
+	assert_int_equal(twrite(ts.st, "c", "b", 0, data, 4096), 0);
+	assert_int_equal(store_txn_create(&t), 0);
+	assert_int_equal(store_txn_omap_setkeys(t, "c", &o[0], kv, 2), 0);
+	assert_int_equal(store_txn_clone(t, "c", &o[0], &o[2]), 0);
+	assert_int_equal(store_apply_transaction(ts.st, t), 0);
+	count_closed(&ts);
+	assert_int_equal(nomap_seen, 4);
+	remove_objs(ts.st, o, 2); /* a and b; c keeps its omap across the reopen */
+	count_closed(&ts);
+	assert_int_equal(nomap_seen, 2);
+	remove_objs(ts.st, &o[2], 1);
+	count_closed(&ts);
+	assert_int_equal(nomap_seen, 0);
+	assert_int_equal(nshards_seen, 0);
+	assert_int_equal(store_fsck(ts.st, STORE_FSCK_DEEP, NULL, NULL), 0);
+	tstore_close(&ts, true);
 }
