@@ -205,9 +205,10 @@ class RadosCluster:
         return r.returncode, r.stdout, r.stderr.decode(errors="replace")
 
 
-def running_cluster(tmp_path, request, osds, conf, setup=None):
+def running_cluster(tmp_path, request, osds, conf, setup=None, on_failure=None):
     """Fixture body (`yield from`): a cluster of `osds` OSDs up, `setup(c)`
-    run on it, the logs printed if setup or the test failed, then down."""
+    run on it, the logs printed (and `on_failure(c)` run) if the test
+    failed, the logs printed if setup failed, then down."""
     c = RadosCluster(tmp_path, osds=osds, conf_extra=conf)
     try:
         c.up()
@@ -222,4 +223,6 @@ def running_cluster(tmp_path, request, osds, conf, setup=None):
     rep = getattr(request.node, "rep_call", None)
     if rep is not None and rep.failed:
         print(c.logs())
+        if on_failure:
+            on_failure(c)
     c.down()

@@ -41,7 +41,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from conftest import binary, wait_for
-from radosutil import RadosCluster
+from radosutil import running_cluster
 
 SEED = int(os.environ.get("SEPIA_CHAOS_SEED") or random.randrange(1 << 32))
 SECONDS = float(os.environ.get("SEPIA_CHAOS_SECONDS", "180"))
@@ -464,23 +464,15 @@ def report(run, chaos):
 
 @pytest.fixture
 def cluster(tmp_path, request):
-    c = RadosCluster(tmp_path, osds=OSDS, conf_extra=CONF)
-    try:
-        c.up()
-        c.wait_osds_up(OSDS)
+    def setup(c):
         c.create_pool(POOL, 3, pg_num=PG_NUM, min_size=2)
         c.rados("put", "probe", "-", pool=POOL, input="x", timeout=120)
-    except BaseException:
-        print(c.logs())
-        c.down()
-        raise
-    yield c
-    rep = getattr(request.node, "rep_call", None)
-    if rep is not None and rep.failed:
-        print(c.logs(tail=8000))
+
+    def client_stderr(_c):
         for f in sorted(tmp_path.glob("client-*.stderr")):
             print(f"--- {f.name} ---\n{f.read_text(errors='replace')[-4000:]}")
-    c.down()
+
+    yield from running_cluster(tmp_path, request, OSDS, CONF, setup, client_stderr)
 
 
 def test_chaos_writes_survive_kills_and_out_in(cluster):
